@@ -1,0 +1,56 @@
+"""Install entry point for tfk_tokfrag."""
+
+import pathlib
+
+from setuptools import find_packages, setup
+
+HERE = pathlib.Path(__file__).parent
+version = {}
+exec((HERE / "tfk_tokfrag" / "version.py").read_text(), version)
+
+setup(
+    name="tfk_tokfrag",
+    version=version["__version__"],
+    description=(
+        "Keras 3 tokenization layers (pixel tokens, word tokens, temporal fragments) "
+        "and a zoo of functional models that train with model.fit and export "
+        "SavedModels serving raw inputs."
+    ),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="Apache-2.0",
+    python_requires=">=3.10,<3.13",
+    packages=find_packages(include=["tfk_tokfrag", "tfk_tokfrag.*"]),
+    include_package_data=True,
+    install_requires=[
+        # Tested ranges: TF 2.21, Keras 3.15. Keras older than 3.13.2 carries known
+        # safe_mode bypasses, so it is excluded.
+        "tensorflow>=2.21,<2.22",
+        "keras>=3.13.2,<3.16",
+        "tensorflow-datasets>=4.9",
+        # TF 2.21 no longer installs tensorboard itself.
+        "tensorboard>=2.20",
+        "numpy>=1.26",
+        # Only for its bundled (offline) handwritten-digits data.
+        "scikit-learn>=1.3",
+    ],
+    extras_require={
+        "dev": [
+            "pytest>=8",
+            "pytest-xdist>=3.5",
+            "ruff>=0.6",
+            "hypothesis>=6.100",
+            "nbclient>=0.10",
+            "nbformat>=5.10",
+            "ipykernel>=6.29",
+            "matplotlib>=3.8",
+            "pillow>=10",
+        ],
+    },
+    entry_points={"console_scripts": ["tfk-tokfrag=tfk_tokfrag.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Framework :: Keras",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
+)

@@ -1,0 +1,1 @@
+"""Tokenization layers: pixel tokens, word tokens, temporal fragments."""
