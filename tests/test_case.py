@@ -40,7 +40,7 @@ def assert_allclose_structure(actual, expected, atol=1e-6, rtol=1e-6, msg=""):
         for key in expected:
             assert_allclose_structure(actual[key], expected[key], atol, rtol, f"{msg}[{key}]")
         return
-    if isinstance(expected, list):
+    if isinstance(expected, list) and isinstance(actual, list):
         assert actual == expected, f"{msg} ragged values differ"
         return
     expected = np.asarray(expected)

@@ -1,0 +1,249 @@
+"""`export_saved_model`: serving-ready SavedModels that take raw inputs."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfk_tokfrag.version import __version__
+
+METADATA_FILENAME = "tfk_tokfrag.json"
+
+
+def _model_input_specs(model: keras.Model):
+    """`{name: tf.TensorSpec}` for a dict-input model, else a single `tf.TensorSpec`.
+
+    The batch dimension is left free, and so is the time dimension of videos when the
+    model accepts any length.
+    """
+    structure = model.input
+    if isinstance(structure, dict):
+        return {
+            key: tf.TensorSpec(tuple(t.shape), tf.as_dtype(t.dtype), name=key)
+            for key, t in structure.items()
+        }
+    if isinstance(structure, list | tuple):
+        if len(structure) != 1:
+            raise ValueError(
+                "export_saved_model() supports models with one input or a dict of "
+                f"named inputs. Received a model with {len(structure)} positional inputs."
+            )
+        structure = structure[0]
+    name = getattr(structure, "name", None) or "inputs"
+    name = name.split(":")[0]
+    return tf.TensorSpec(tuple(structure.shape), tf.as_dtype(structure.dtype), name=name)
+
+
+def _ends_in_logits(model: keras.Model) -> bool:
+    last = model.layers[-1]
+    activation = getattr(last, "activation", None)
+    return activation is None or getattr(activation, "__name__", "") == "linear"
+
+
+def _spec_to_json(spec) -> dict:
+    if isinstance(spec, dict):
+        return {k: _spec_to_json(v) for k, v in spec.items()}
+    return {"shape": list(spec.shape.as_list()), "dtype": spec.dtype.name}
+
+
+def _is_image_spec(spec) -> bool:
+    return (
+        isinstance(spec, tf.TensorSpec)
+        and spec.shape.rank == 4
+        and spec.dtype == tf.uint8
+        and spec.shape[1] is not None
+        and spec.shape[2] is not None
+        and spec.shape[3] in (1, 3)
+    )
+
+
+class _Postprocess:
+    """Turns model outputs into `{"probabilities", "class_id", "class_name"}`."""
+
+    def __init__(self, class_names: Sequence[str], from_logits: bool):
+        self.class_names = tf.constant(list(class_names), dtype=tf.string)
+        self.from_logits = from_logits
+
+    def __call__(self, outputs):
+        outputs = tf.cast(outputs, tf.float32)
+        probabilities = tf.nn.softmax(outputs, axis=-1) if self.from_logits else outputs
+        class_id = tf.argmax(probabilities, axis=-1, output_type=tf.int32)
+        return {
+            "probabilities": probabilities,
+            "class_id": class_id,
+            "class_name": tf.gather(self.class_names, class_id),
+        }
+
+
+def _decode_images(encoded: tf.Tensor, spec: tf.TensorSpec) -> tf.Tensor:
+    """PNG/JPEG/GIF/BMP bytes `(batch,)` -> uint8 images resized to the model's size."""
+    height, width, channels = spec.shape[1], spec.shape[2], spec.shape[3]
+
+    def decode_one(data):
+        image = tf.io.decode_image(data, channels=channels, expand_animations=False)
+        image.set_shape((None, None, channels))
+        image = tf.image.resize(image, (height, width), antialias=True)
+        return tf.cast(tf.clip_by_value(tf.round(image), 0.0, 255.0), tf.uint8)
+
+    return tf.map_fn(
+        decode_one, encoded, fn_output_signature=tf.TensorSpec((height, width, channels), tf.uint8)
+    )
+
+
+def _atomic_replace_dir(tmp_dir: str, path: str) -> None:
+    """Moves the finished `tmp_dir` onto `path`; a good old `path` survives any crash.
+
+    The new artifact is complete before it is renamed into place, and the old one is
+    moved aside (not deleted) until the new one stands.
+    """
+    old_dir = None
+    if os.path.exists(path):
+        old_dir = tempfile.mkdtemp(prefix=".old-", dir=os.path.dirname(path) or ".")
+        os.rmdir(old_dir)
+        os.replace(path, old_dir)
+    try:
+        os.replace(tmp_dir, path)
+    except BaseException:
+        if old_dir is not None:
+            os.replace(old_dir, path)
+        raise
+    if old_dir is not None:
+        shutil.rmtree(old_dir, ignore_errors=True)
+
+
+def export_saved_model(
+    model: keras.Model,
+    path: str | os.PathLike,
+    *,
+    class_names: Sequence[str] | None = None,
+    from_logits: bool | None = None,
+    model_name: str | None = None,
+    metrics: dict | None = None,
+    verify_inputs=None,
+    atol: float = 1e-5,
+    verbose: bool = False,
+) -> str:
+    """Exports a classifier as a SavedModel that serves raw inputs.
+
+    The artifact needs nothing but TensorFlow to load and serve (`tf.saved_model.load`,
+    `saved_model_cli`, TF Serving). Its endpoints, each returning a dict with
+    `probabilities` (float32 `(batch, num_classes)`), `class_id` (int32 `(batch,)`) and
+    `class_name` (string `(batch,)`):
+
+    - `serve` (also `serving_default`): the model's own raw inputs, e.g. uint8 images,
+      `tf.string` text, uint8 videos of any length, or a dict of them.
+    - `serve_encoded_images` (single-input uint8 image models only): a `(batch,)`
+      `tf.string` of PNG/JPEG/BMP/GIF bytes, decoded and resized inside the graph.
+
+    The folder is written beside `path` and renamed into place, so a crash never
+    leaves a half-written artifact where a good one was. A metadata file
+    (`tfk_tokfrag.json`) records the model name, versions, input signatures, label
+    names and any `metrics` passed in (e.g. the test accuracy measured at export).
+
+    Args:
+        model: a Keras classifier (any input structure its `model.input` describes).
+        path: the destination folder, e.g. `"saved_models/conv_net_digits"`.
+        class_names: label names; default `"0"`, `"1"`, ...
+        from_logits: whether the model outputs logits (softmax is applied in the
+            artifact); by default inferred from the last layer's activation.
+        model_name: recorded in the metadata; defaults to `model.name`.
+        metrics: figures to record in the metadata, e.g. `{"test_accuracy": 0.99}`.
+        verify_inputs: if given, the artifact is reloaded with plain
+            `tf.saved_model.load` and its probabilities compared with the Keras model's
+            on these inputs; a difference above `atol` raises.
+        atol: tolerance of that check.
+        verbose: print the endpoints Keras writes out.
+
+    Returns:
+        The path written.
+    """
+    path = os.fspath(path)
+    num_classes = int(model.output.shape[-1])
+    if class_names is None:
+        class_names = [str(i) for i in range(num_classes)]
+    class_names = [str(c) for c in class_names]
+    if len(class_names) != num_classes:
+        raise ValueError(
+            f"class_names has {len(class_names)} names but the model has {num_classes} "
+            f"outputs. Received: class_names={class_names!r}"
+        )
+    if from_logits is None:
+        from_logits = _ends_in_logits(model)
+    postprocess = _Postprocess(class_names, from_logits)
+    spec = _model_input_specs(model)
+
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+
+    def serve(inputs):
+        return postprocess(model(inputs, training=False))
+
+    archive.add_endpoint("serve", serve, input_signature=[spec])
+    if _is_image_spec(spec):
+
+        def serve_encoded_images(encoded):
+            return serve(_decode_images(encoded, spec))
+
+        archive.add_endpoint(
+            "serve_encoded_images",
+            serve_encoded_images,
+            input_signature=[tf.TensorSpec((None,), tf.string, name="encoded_images")],
+        )
+
+    parent = os.path.dirname(os.path.abspath(path))
+    os.makedirs(parent, exist_ok=True)
+    tmp_dir = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
+    try:
+        archive.write_out(tmp_dir, verbose=verbose)
+        metadata = {
+            "model_name": model_name or model.name,
+            "tfk_tokfrag_version": __version__,
+            "tensorflow_version": tf.__version__,
+            "keras_version": keras.__version__,
+            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "from_logits": from_logits,
+            "class_names": class_names,
+            "inputs": _spec_to_json(spec),
+            "endpoints": ["serve", "serving_default"]
+            + (["serve_encoded_images"] if _is_image_spec(spec) else []),
+            "metrics": metrics or {},
+        }
+        with open(os.path.join(tmp_dir, METADATA_FILENAME), "w", encoding="utf-8") as f:
+            json.dump(metadata, f, indent=2, ensure_ascii=False)
+        if verify_inputs is not None:
+            _verify(tmp_dir, model, postprocess, verify_inputs, atol)
+        _atomic_replace_dir(tmp_dir, path)
+    except BaseException:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        raise
+    return path
+
+
+def _verify(path, model, postprocess, inputs, atol):
+    reloaded = tf.saved_model.load(path)
+    if isinstance(inputs, dict):
+        inputs = {k: tf.convert_to_tensor(v) for k, v in inputs.items()}
+    else:
+        inputs = tf.convert_to_tensor(inputs)
+    expected = postprocess(model(inputs, training=False))["probabilities"].numpy()
+    actual = reloaded.serve(inputs)["probabilities"].numpy()
+    diff = float(np.max(np.abs(actual - expected))) if expected.size else 0.0
+    if diff > atol:
+        raise RuntimeError(
+            f"The exported SavedModel disagrees with the Keras model: max abs difference "
+            f"of probabilities {diff:.3g} > atol={atol}."
+        )
+
+
+def load_metadata(path: str | os.PathLike) -> dict:
+    """The metadata an export wrote beside the SavedModel."""
+    with open(os.path.join(os.fspath(path), METADATA_FILENAME), encoding="utf-8") as f:
+        return json.load(f)

@@ -1,0 +1,132 @@
+"""`conv_net`: a functional ConvNet builder for small images."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+
+from tfk_tokfrag.layers.random_shift_rotate import RandomShiftRotate
+
+
+def _validate_positive_ints(name: str, values) -> tuple[int, ...]:
+    if isinstance(values, int):
+        values = (values,)
+    values = tuple(values)
+    if not values or any(not isinstance(v, int) or isinstance(v, bool) or v < 1 for v in values):
+        raise ValueError(
+            f"{name} must be a positive int or a non-empty sequence of them. "
+            f"Received: {name}={values!r}"
+        )
+    return values
+
+
+def conv_net(
+    input_shape: Sequence[int | None] = (28, 28, 1),
+    num_classes: int = 10,
+    filters: int | Sequence[int] = (32, 64),
+    kernel_size: int = 3,
+    convs_per_block: int = 1,
+    dense_units: int | Sequence[int] = 64,
+    batch_norm: bool = False,
+    dropout: float = 0.0,
+    augmentation: float = 0.0,
+    input_dtype: str = "uint8",
+    classifier_activation: str | None = None,
+    name: str = "conv_net",
+) -> keras.Model:
+    """Builds a functional ConvNet classifier.
+
+    The defaults reproduce the classic two-block design of the Keras MNIST example:
+    `Conv2D(32) -> MaxPool -> Conv2D(64) -> MaxPool -> Dense(64) -> logits`. Each entry
+    of `filters` adds a block of `convs_per_block` 3x3 (by default) "same" convolutions
+    with ReLU (and batch normalization before the ReLU if `batch_norm`), closed by a 2x2
+    max pool. The model takes raw pixels: uint8 images in `[0, 255]` are rescaled to
+    `[0, 1]` inside the model, so a trained model (and its SavedModel) serves raw images.
+
+    Args:
+        input_shape: `(height, width, channels)` of one image; height and width may be
+            `None` only if the pooled feature map is reduced globally (not supported
+            with `Flatten`, so give them).
+        num_classes: number of output classes.
+        filters: filters per block, one block per entry.
+        kernel_size: convolution kernel size.
+        convs_per_block: convolutions in each block before its pool.
+        dense_units: units of the hidden dense layer(s) before the classifier; `()` for
+            none.
+        batch_norm: add `BatchNormalization` after each convolution.
+        dropout: dropout rate before each dense layer (0 disables).
+        augmentation: strength of training-time augmentation (random translation by
+            this fraction of the image size and rotation by half of it, in turns);
+            0 disables it. Inactive at inference and in exported models.
+        input_dtype: dtype of the input images, `"uint8"` (rescaled by 1/255) or a
+            float dtype (taken as already in `[0, 1]`).
+        classifier_activation: activation of the last layer; `None` gives logits.
+        name: the model name.
+
+    Returns:
+        A functional `keras.Model` mapping images `(batch, *input_shape)` to
+        `(batch, num_classes)` logits (or activations).
+
+    Example:
+
+    >>> model = conv_net(input_shape=(8, 8, 1), num_classes=10)
+    >>> model.output_shape
+    (None, 10)
+    """
+    if len(tuple(input_shape)) != 3:
+        raise ValueError(
+            "input_shape must be (height, width, channels). "
+            f"Received: input_shape={tuple(input_shape)!r}"
+        )
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"num_classes must be an int >= 2. Received: num_classes={num_classes!r}")
+    filters = _validate_positive_ints("filters", filters)
+    (kernel_size,) = _validate_positive_ints("kernel_size", kernel_size)
+    (convs_per_block,) = _validate_positive_ints("convs_per_block", convs_per_block)
+    dense_units = () if dense_units in ((), []) else _validate_positive_ints(
+        "dense_units", dense_units
+    )
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1). Received: dropout={dropout!r}")
+    if not 0.0 <= augmentation < 0.5:
+        raise ValueError(
+            f"augmentation must be in [0, 0.5). Received: augmentation={augmentation!r}"
+        )
+    if input_dtype not in ("uint8", "float16", "float32", "float64", "bfloat16"):
+        raise ValueError(
+            "input_dtype must be 'uint8' or a float dtype. "
+            f"Received: input_dtype={input_dtype!r}"
+        )
+
+    # === Functional Model ===
+    inputs = keras.Input(shape=tuple(input_shape), dtype=input_dtype, name="image")
+    x = keras.layers.Rescaling(1.0 / 255.0 if input_dtype == "uint8" else 1.0, name="rescale")(
+        inputs
+    )
+    if augmentation:
+        x = RandomShiftRotate(augmentation, augmentation / 2, name="augment")(x)
+    for block, block_filters in enumerate(filters):
+        for conv in range(convs_per_block):
+            x = keras.layers.Conv2D(
+                block_filters,
+                kernel_size,
+                padding="same",
+                use_bias=not batch_norm,
+                name=f"block{block + 1}_conv{conv + 1}",
+            )(x)
+            if batch_norm:
+                x = keras.layers.BatchNormalization(name=f"block{block + 1}_bn{conv + 1}")(x)
+            x = keras.layers.ReLU(name=f"block{block + 1}_relu{conv + 1}")(x)
+        x = keras.layers.MaxPooling2D(2, padding="same", name=f"block{block + 1}_pool")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    for i, units in enumerate(dense_units):
+        if dropout:
+            x = keras.layers.Dropout(dropout, name=f"dropout{i + 1}")(x)
+        x = keras.layers.Dense(units, activation="relu", name=f"dense{i + 1}")(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name="dropout_head")(x)
+    outputs = keras.layers.Dense(
+        num_classes, activation=classifier_activation, dtype="float32", name="logits"
+    )(x)
+    return keras.Model(inputs, outputs, name=name)

@@ -1,0 +1,105 @@
+"""The zoo registry: named model configs, `list_models()` and `get_model()`."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from collections.abc import Callable
+
+import keras
+
+
+@dataclasses.dataclass(frozen=True)
+class ZooEntry:
+    """One named zoo model: a builder, its arguments, and how it is trained.
+
+    Attributes:
+        name: the entry's name, e.g. `"conv_net_digits"`.
+        builder: the function that builds the functional model.
+        config: keyword arguments for `builder`.
+        dataset: the dataset it is trained on (a `tfk_tokfrag.data` name).
+        task: a short description of the task, for the catalogue.
+        training: the recipe: `epochs`, `batch_size`, `learning_rate`,
+            `weight_decay`.
+        description: one paragraph for the model card.
+    """
+
+    name: str
+    builder: Callable[..., keras.Model]
+    config: dict
+    dataset: str
+    task: str
+    training: dict
+    description: str = ""
+
+
+_REGISTRY: dict[str, ZooEntry] = {}
+
+DEFAULT_TRAINING = {
+    "epochs": 10,
+    "batch_size": 32,
+    "learning_rate": 1e-3,
+    "weight_decay": 1e-4,
+}
+
+
+def register_model(
+    name: str,
+    builder: Callable[..., keras.Model],
+    config: dict,
+    *,
+    dataset: str,
+    task: str,
+    training: dict | None = None,
+    description: str = "",
+) -> ZooEntry:
+    """Adds a named entry to the zoo. Names are unique."""
+    if name in _REGISTRY:
+        raise ValueError(f"A zoo entry named {name!r} is already registered.")
+    unknown = set(training or {}) - set(DEFAULT_TRAINING)
+    if unknown:
+        raise ValueError(
+            f"Unknown training keys {sorted(unknown)} for {name!r}; "
+            f"known: {sorted(DEFAULT_TRAINING)}."
+        )
+    entry = ZooEntry(
+        name=name,
+        builder=builder,
+        config=dict(config),
+        dataset=dataset,
+        task=task,
+        training={**DEFAULT_TRAINING, **(training or {})},
+        description=description,
+    )
+    _REGISTRY[name] = entry
+    return entry
+
+
+def list_models() -> list[str]:
+    """The names of the zoo entries, sorted."""
+    return sorted(_REGISTRY)
+
+
+def get_entry(name: str) -> ZooEntry:
+    """The `ZooEntry` registered under `name`."""
+    if name not in _REGISTRY:
+        raise ValueError(
+            f"Unknown model {name!r}. Known models: {', '.join(list_models())}."
+        )
+    return _REGISTRY[name]
+
+
+def get_model(name: str, **overrides) -> keras.Model:
+    """Builds the zoo entry `name`, with any builder argument overridden.
+
+    Example:
+
+    >>> from tfk_tokfrag.models import get_model
+    >>> get_model("conv_net_digits", dropout=0.0).output_shape
+    (None, 10)
+    """
+    entry = get_entry(name)
+    config = copy.deepcopy(entry.config)
+    config.update(overrides)
+    config.setdefault("name", name)
+    return entry.builder(**config)
