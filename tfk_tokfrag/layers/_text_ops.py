@@ -1,0 +1,151 @@
+"""Private string helpers for `WordTokenizer` (TensorFlow only).
+
+Everything here runs in-graph on `tf.string` tensors with TensorFlow core ops, so a
+SavedModel that uses it takes raw text and needs no extra op library.
+
+NFKC coverage (`nfkc`), built from Python's `unicodedata` (Unicode 14.0 on 3.11) at
+table-construction time:
+
+1. Every code point whose own NFKC form differs from itself is replaced by that form
+   (4,866 code points: full-width/half-width forms, ligatures such as "ﬁ", circled and
+   parenthesised numbers, compatibility ideographs, squared CJK words such as "㍿",
+   super/subscripts, presentation forms, ...).
+2. Canonical composition of *adjacent* pairs, applied twice after step 1: every pair
+   (starter, mark) whose NFC composition is a single primary composite (941 pairs such
+   as "e" + U+0301 -> "é", "カ" + U+3099 -> "ガ"), plus Hangul conjoining jamo
+   L+V -> LV and LV+T -> LVT (so "ᄀ" "ᅡ" "ᆨ" -> "각"). Two passes compose a base with
+   up to two marks in canonical order (e.g. "a" U+0323 U+0302 -> "ậ").
+
+Not covered: canonical reordering of several combining marks that arrive out of
+canonical order, compositions blocked/unblocked by intervening marks of other classes,
+and chains where a composite's mark is itself composable with the next mark in the
+same pass (the left pair wins). Such text is left decomposed, never corrupted.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+
+import tensorflow as tf
+
+# Unicode punctuation and symbols (a superset of TextVectorization's ASCII list).
+PUNCTUATION_REGEX = r"[\p{P}\p{S}]"
+
+# Characters that become one token each in "cjk" split mode: Chinese Han (incl. 々 〆),
+# Japanese Hiragana and Katakana (incl. half-width forms and the prolonged sound marks
+# U+30FC / U+FF70, which are in the Common script), Korean Hangul (syllables and jamo).
+CJK_CHAR_CLASS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\x{30FC}\x{FF70}"
+CJK_SPLIT_REGEX = "([" + CJK_CHAR_CLASS + "])"
+CJK_SINGLE_CHAR_REGEX = "[" + CJK_CHAR_CLASS + "]"
+
+# Non-ASCII white space that `tf.strings.split` does not split on.
+UNICODE_SPACE_REGEX = (
+    r"[\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]"
+)
+
+# Special tokens are replaced by one code point each of the Supplementary Private Use
+# Area-A (plane 15) before standardization and splitting; such code points arriving in
+# the input are first replaced by U+FFFD so they cannot impersonate a special token.
+SPECIAL_BASE = 0xF0000
+PRIVATE_PLANES_REGEX = r"[\x{F0000}-\x{10FFFF}]"
+
+ASCII_ONLY_REGEX = r"[\x00-\x7f]*"
+# Well-formed UTF-8 (RE2 rejects malformed bytes; surrogates excluded explicitly).
+VALID_UTF8_REGEX = r"[\x{0}-\x{D7FF}\x{E000}-\x{10FFFF}]*"
+
+
+def special_placeholder(index: int) -> str:
+    return chr(SPECIAL_BASE + index)
+
+
+@functools.lru_cache(maxsize=1)
+def nfkc_tables() -> tuple[list[str], list[str], list[str], list[str]]:
+    """(chars, their NFKC forms, composable pairs, their compositions)."""
+    char_keys, char_values = [], []
+    pair_keys, pair_values = [], []
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        normalized = unicodedata.normalize("NFKC", ch)
+        if normalized != ch:
+            char_keys.append(ch)
+            char_values.append(normalized)
+        decomposition = unicodedata.decomposition(ch)
+        if decomposition and not decomposition.startswith("<"):
+            parts = decomposition.split()
+            if len(parts) == 2:
+                pair = chr(int(parts[0], 16)) + chr(int(parts[1], 16))
+                if unicodedata.normalize("NFC", pair) == ch:
+                    pair_keys.append(pair)
+                    pair_values.append(ch)
+    # Hangul conjoining jamo: L + V -> LV, LV + T -> LVT.
+    for lead in range(19):
+        for vowel in range(21):
+            lv = chr(0xAC00 + (lead * 21 + vowel) * 28)
+            pair_keys.append(chr(0x1100 + lead) + chr(0x1161 + vowel))
+            pair_values.append(lv)
+            for trail in range(1, 28):
+                pair_keys.append(lv + chr(0x11A7 + trail))
+                pair_values.append(chr(ord(lv) + trail))
+    return char_keys, char_values, pair_keys, pair_values
+
+
+def make_nfkc_lookup_tables():
+    """Two `StaticHashTable`s (string -> string, default "") for `nfkc`."""
+    char_keys, char_values, pair_keys, pair_values = nfkc_tables()
+    with tf.init_scope():
+        char_table = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(
+                tf.constant(char_keys), tf.constant(char_values)
+            ),
+            default_value="",
+        )
+        pair_table = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(
+                tf.constant(pair_keys), tf.constant(pair_values)
+            ),
+            default_value="",
+        )
+    return char_table, pair_table
+
+
+def _compose_pairs(chars: tf.RaggedTensor, pair_table) -> tf.RaggedTensor:
+    """One pass of adjacent canonical composition over ragged characters."""
+    nxt = chars[:, 1:]
+    cur = chars[:, :-1]
+    composed = pair_table.lookup(tf.strings.join([cur, nxt]).flat_values)
+    composed = cur.with_flat_values(composed)
+    matched = tf.not_equal(composed, "")
+    # A pair that overlaps a match on its left is not composed (the left pair wins).
+    prev_matched = tf.concat(
+        [tf.zeros_like(matched[:, :1]), matched[:, :-1]], axis=1
+    )
+    matched = tf.logical_and(matched, tf.logical_not(prev_matched))
+    # Position i takes the composite when pair (i, i+1) matched; position i+1 becomes
+    # empty; the last character of a row never starts a pair.
+    pad_false = tf.zeros_like(chars[:, :1], dtype=tf.bool)
+    starts = tf.concat([matched, pad_false], axis=1)
+    consumed = tf.concat([pad_false, matched], axis=1)
+    composed_full = tf.concat([composed, tf.zeros_like(chars[:, :1])], axis=1)
+    out = tf.ragged.map_flat_values(
+        tf.where, starts, composed_full, chars
+    )
+    out = tf.ragged.map_flat_values(
+        tf.where, consumed, tf.zeros_like(chars), out
+    )
+    return out
+
+
+def nfkc(strings: tf.Tensor, char_table, pair_table) -> tf.Tensor:
+    """Approximate NFKC of valid UTF-8 `strings` (rank 1); see the module docstring."""
+    chars = tf.strings.unicode_split(strings, "UTF-8")
+    mapped = char_table.lookup(chars.flat_values)
+    mapped = tf.where(tf.equal(mapped, ""), chars.flat_values, mapped)
+    joined = tf.strings.reduce_join(chars.with_flat_values(mapped), axis=-1)
+    chars = tf.strings.unicode_split(joined, "UTF-8")
+    for _ in range(2):
+        chars = _compose_pairs(chars, pair_table)
+        chars = tf.ragged.boolean_mask(chars, tf.not_equal(chars, ""))
+    return tf.strings.reduce_join(chars, axis=-1)

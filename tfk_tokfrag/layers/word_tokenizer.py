@@ -1,0 +1,732 @@
+"""`WordTokenizer`: raw strings -> integer token ids, in-graph (TensorFlow only)."""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import re
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfk_tokfrag.layers import _text_ops
+
+_STANDARDIZE = (None, "lower", "strip_punctuation", "lower_and_strip_punctuation")
+_NORMALIZATION = (None, "nfkc")
+_SPLIT = ("whitespace", "cjk", "character")
+_SIDES = ("left", "right")
+_VOCAB_ASSET = "vocabulary.json"
+
+
+@keras.saving.register_keras_serializable(package="tfk_tokfrag")
+class WordTokenizer(keras.layers.Layer):
+    """Tokenizes raw strings into integer word ids, entirely in the TensorFlow graph.
+
+    The layer standardizes, splits and looks up text with `tf.strings` ops and a
+    `tf.lookup.StaticHashTable`, so a model that starts with it (and its exported
+    SavedModel) takes raw text. It is TensorFlow-only: it works in any Keras 3 model
+    run with the TensorFlow backend, inside `tf.data.Dataset.map` and `tf.function`.
+
+    Processing order: invalid UTF-8 is replaced by U+FFFD; `special_tokens` found in
+    the raw text are cut out (never standardized or split); `normalization`;
+    `standardize`; `split`; `ngrams`; vocabulary lookup; padding/truncation.
+
+    Compared with `keras.layers.TextVectorization` (whose ids it reproduces for
+    ASCII-cased text with ASCII punctuation): lower-casing is Unicode-aware ("É" ->
+    "é"), punctuation stripping removes all Unicode punctuation and symbols
+    (`\\p{P}`, `\\p{S}`, so "，。！？「」" too), white space includes Unicode spaces
+    (U+00A0, U+3000, ...), and it adds CJK splitting, NFKC, special tokens, hashed OOV
+    buckets, `min_frequency`, left padding/truncation and `detokenize`.
+
+    Ids: 0 is padding, `1..num_oov_buckets` are out-of-vocabulary ids (a token's
+    bucket is `tf.strings.to_hash_bucket_fast`, as in `StringLookup`), then one id per
+    special token, then the vocabulary, most frequent first (ties in reverse byte
+    order of the token, exactly as `TextVectorization.adapt`).
+
+    Args:
+        max_tokens: maximum size of the vocabulary including padding, OOV ids and
+            special tokens, or `None` for no limit. Only used by `adapt`.
+        min_frequency: tokens seen fewer times than this during `adapt` are left out.
+        vocabulary: `None` (then call `adapt`), a list of tokens, or the path of a
+            UTF-8 text file with one token per line. A leading padding token `""`,
+            OOV tokens and the special tokens, as returned by `get_vocabulary()`,
+            are recognised and skipped.
+        standardize: `None`, `"lower"`, `"strip_punctuation"` or
+            `"lower_and_strip_punctuation"`.
+        normalization: `None` or `"nfkc"` (applied before `standardize`; built from
+            TensorFlow core ops, see `tfk_tokfrag.layers._text_ops` for exactly what
+            it covers).
+        split: `"whitespace"`, `"cjk"` (like whitespace, but every Han, Hiragana,
+            Katakana and Hangul character is a token of its own, while Latin words
+            and numbers stay whole) or `"character"` (every code point, spaces
+            included, like `TextVectorization(split="character")`).
+        ngrams: `None`, an int `n` (all n-grams up to `n`) or a tuple of n-gram
+            widths, joined with a space, as in `TextVectorization`.
+        sequence_length: int, to pad or truncate the output to `(batch,
+            sequence_length)`, or `None` for a `tf.RaggedTensor` of ids.
+        padding_side: `"right"` or `"left"`.
+        truncation_side: `"right"` (keep the first tokens) or `"left"` (keep the
+            last tokens).
+        num_oov_buckets: number of OOV ids (>= 1); more than one hashes OOV tokens.
+        oov_token: the string `get_vocabulary()` and `detokenize` give OOV ids.
+        special_tokens: tuple of strings (e.g. `("[CLS]", "[SEP]", "[MASK]")`) with
+            ids right after the OOV ids. In the input text they are matched
+            literally, before standardization, and always form one token. They must
+            be non-empty and free of white space.
+        mask_zero: if `True` (and `sequence_length` is set), the output carries a
+            Keras mask `ids != 0` for downstream mask-consuming layers. A following
+            `Embedding` replaces it with its own (`mask_zero=True` there).
+        **kwargs: base `Layer` arguments (`name`, ...).
+
+    Call arguments:
+        inputs: string tensor of shape `(batch,)`, `(batch, 1)` or `()`.
+
+    Input shape:
+        `(batch,)`, `(batch, 1)` or a scalar.
+
+    Output shape:
+        int64 `(batch, sequence_length)` (`(sequence_length,)` for a scalar), or a
+        ragged `(batch, None)` when `sequence_length=None` (a 1-D tensor for a
+        scalar). Ragged outputs work in functional models with the TensorFlow
+        backend.
+
+    Example:
+
+    >>> tokenizer = WordTokenizer(
+    ...     vocabulary=["我", "爱", "nlp", "2024", "年"], split="cjk",
+    ...     sequence_length=6)
+    >>> tokenizer(["我爱NLP 2024年！"]).numpy().tolist()
+    [[2, 3, 4, 5, 6, 0]]
+    >>> tokenizer.detokenize([[2, 3, 4, 5, 6, 0]]).numpy()[0].decode()
+    '我爱 nlp 2024 年'
+    """
+
+    def __init__(
+        self,
+        max_tokens: int | None = None,
+        min_frequency: int = 1,
+        vocabulary: list[str] | tuple[str, ...] | str | None = None,
+        standardize: str | None = "lower_and_strip_punctuation",
+        normalization: str | None = None,
+        split: str = "whitespace",
+        ngrams: int | tuple[int, ...] | None = None,
+        sequence_length: int | None = None,
+        padding_side: str = "right",
+        truncation_side: str = "right",
+        num_oov_buckets: int = 1,
+        oov_token: str = "[UNK]",
+        special_tokens: tuple[str, ...] | list[str] | None = None,
+        mask_zero: bool = False,
+        **kwargs,
+    ):
+        # --- validation --------------------------------------------------------
+        if standardize not in _STANDARDIZE:
+            raise ValueError(
+                f"standardize must be one of {_STANDARDIZE}. "
+                f"Received: standardize={standardize!r}"
+            )
+        if normalization not in _NORMALIZATION:
+            raise ValueError(
+                f"normalization must be one of {_NORMALIZATION}. "
+                f"Received: normalization={normalization!r}"
+            )
+        if split not in _SPLIT:
+            raise ValueError(
+                f"split must be one of {_SPLIT}. Received: split={split!r}"
+            )
+        if isinstance(ngrams, list):
+            ngrams = tuple(ngrams)
+        if not (
+            ngrams is None
+            or (_is_int(ngrams) and ngrams >= 1)
+            or (
+                isinstance(ngrams, tuple)
+                and len(ngrams) > 0
+                and all(_is_int(n) and n >= 1 for n in ngrams)
+            )
+        ):
+            raise ValueError(
+                "ngrams must be None, a positive int or a non-empty tuple of positive "
+                f"ints. Received: ngrams={ngrams!r}"
+            )
+        if sequence_length is not None and not (
+            _is_int(sequence_length) and sequence_length >= 1
+        ):
+            raise ValueError(
+                "sequence_length must be None or a positive int. "
+                f"Received: sequence_length={sequence_length!r}"
+            )
+        if padding_side not in _SIDES:
+            raise ValueError(
+                f"padding_side must be 'left' or 'right'. "
+                f"Received: padding_side={padding_side!r}"
+            )
+        if truncation_side not in _SIDES:
+            raise ValueError(
+                f"truncation_side must be 'left' or 'right'. "
+                f"Received: truncation_side={truncation_side!r}"
+            )
+        if not (_is_int(num_oov_buckets) and num_oov_buckets >= 1):
+            raise ValueError(
+                "num_oov_buckets must be a positive int. "
+                f"Received: num_oov_buckets={num_oov_buckets!r}"
+            )
+        if not isinstance(oov_token, str) or not oov_token:
+            raise ValueError(
+                f"oov_token must be a non-empty string. Received: oov_token={oov_token!r}"
+            )
+        if isinstance(special_tokens, list):
+            special_tokens = tuple(special_tokens)
+        if special_tokens is not None and (
+            not isinstance(special_tokens, tuple)
+            or not all(
+                isinstance(t, str) and t and not re.search(r"\s", t)
+                for t in special_tokens
+            )
+            or len(set(special_tokens)) != len(special_tokens)
+            or oov_token in special_tokens
+        ):
+            raise ValueError(
+                "special_tokens must be None or a tuple of distinct, non-empty strings "
+                "without white space, different from oov_token. "
+                f"Received: special_tokens={special_tokens!r}"
+            )
+        if not isinstance(min_frequency, int | np.integer) or isinstance(
+            min_frequency, bool
+        ) or min_frequency < 1:
+            raise ValueError(
+                "min_frequency must be a positive int. "
+                f"Received: min_frequency={min_frequency!r}"
+            )
+        if not isinstance(mask_zero, bool):
+            raise ValueError(
+                f"mask_zero must be a bool. Received: mask_zero={mask_zero!r}"
+            )
+        num_reserved = 1 + num_oov_buckets + len(special_tokens or ())
+        if max_tokens is not None and not (
+            _is_int(max_tokens) and max_tokens > num_reserved
+        ):
+            raise ValueError(
+                "max_tokens must be None or an int larger than the number of reserved "
+                f"ids (padding, OOV, special tokens: {num_reserved}). "
+                f"Received: max_tokens={max_tokens!r}"
+            )
+        if isinstance(vocabulary, np.ndarray):
+            vocabulary = [_to_str(t) for t in vocabulary.tolist()]
+        if vocabulary is not None and not isinstance(vocabulary, list | tuple | str):
+            raise ValueError(
+                "vocabulary must be None, a list of strings or a file path. "
+                f"Received: vocabulary={vocabulary!r}"
+            )
+        if isinstance(vocabulary, str) and not os.path.isfile(vocabulary):
+            raise ValueError(
+                "vocabulary is a string, so it must be the path of an existing file "
+                f"with one token per line. Received: vocabulary={vocabulary!r}"
+            )
+
+        super().__init__(**kwargs)
+        # String inputs: no conversion to floatx, no XLA.
+        self._convert_input_args = False
+        self._allow_non_tensor_positional_args = True
+        self.supports_jit = False
+
+        # --- one attribute per constructor argument ---------------------------
+        self.max_tokens = max_tokens
+        self.min_frequency = min_frequency
+        self.vocabulary = list(vocabulary) if isinstance(vocabulary, tuple) else (
+            vocabulary
+        )
+        self.standardize = standardize
+        self.normalization = normalization
+        self.split = split
+        self.ngrams = ngrams
+        self.sequence_length = sequence_length
+        self.padding_side = padding_side
+        self.truncation_side = truncation_side
+        self.num_oov_buckets = num_oov_buckets
+        self.oov_token = oov_token
+        self.special_tokens = special_tokens
+        self.mask_zero = mask_zero
+
+        # --- derived state -----------------------------------------------------
+        self._special_list = list(special_tokens or ())
+        self._placeholders = [
+            _text_ops.special_placeholder(i) for i in range(len(self._special_list))
+        ]
+        self._to_public = {p: t for p, t in zip(self._placeholders,
+                                                self._special_list, strict=True)}
+        self._to_internal = {t: p for p, t in self._to_public.items()}
+        self._ngram_widths = (
+            tuple(range(1, ngrams + 1)) if _is_int(ngrams) else ngrams
+        )
+        if normalization == "nfkc":
+            self._nfkc_char_table, self._nfkc_pair_table = (
+                _text_ops.make_nfkc_lookup_tables()
+            )
+        self._adapt_function = None
+        self._tokens = []  # learned tokens, public form
+        if isinstance(vocabulary, str):
+            with open(vocabulary, encoding="utf-8") as f:
+                tokens = f.read().split("\n")
+            tokens = [t[:-1] if t.endswith("\r") else t for t in tokens]
+            while tokens and tokens[-1] == "":
+                tokens.pop()
+            self.set_vocabulary(tokens)
+        elif vocabulary is not None:
+            self.set_vocabulary(list(vocabulary))
+        else:
+            self.set_vocabulary([])
+        self.built = True
+
+    # -- Keras plumbing --------------------------------------------------------------
+    @property
+    def compute_dtype(self):
+        return "string"
+
+    @property
+    def variable_dtype(self):
+        return "string"
+
+    def build(self, input_shape=None):
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        _check_input_shape(input_shape)
+        if len(input_shape) == 0:
+            return (self.sequence_length,)
+        return (input_shape[0], self.sequence_length)
+
+    def compute_output_spec(self, inputs):
+        _check_dtype(inputs.dtype)
+        shape = self.compute_output_shape(inputs.shape)
+        ragged = self.sequence_length is None and len(shape) == 2
+        return keras.KerasTensor(shape, dtype="int64", ragged=ragged)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        if not self.mask_zero or self.sequence_length is None:
+            return None
+        if isinstance(inputs, keras.KerasTensor):
+            return keras.KerasTensor(
+                self.compute_output_shape(inputs.shape), dtype="bool"
+            )
+        return tf.not_equal(self.call(inputs), 0)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "max_tokens": self.max_tokens,
+                "min_frequency": self.min_frequency,
+                "vocabulary": self.vocabulary,
+                "standardize": self.standardize,
+                "normalization": self.normalization,
+                "split": self.split,
+                "ngrams": self.ngrams,
+                "sequence_length": self.sequence_length,
+                "padding_side": self.padding_side,
+                "truncation_side": self.truncation_side,
+                "num_oov_buckets": self.num_oov_buckets,
+                "oov_token": self.oov_token,
+                "special_tokens": self.special_tokens,
+                "mask_zero": self.mask_zero,
+            }
+        )
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("ngrams"), list):
+            config["ngrams"] = tuple(config["ngrams"])
+        if isinstance(config.get("special_tokens"), list):
+            config["special_tokens"] = tuple(config["special_tokens"])
+        vocabulary = config.get("vocabulary")
+        if isinstance(vocabulary, str) and not os.path.isfile(vocabulary):
+            # A vocabulary file that does not exist where the model is loaded: the
+            # `.keras` archive carries the vocabulary itself (see `load_assets`).
+            config["vocabulary"] = None
+            layer = cls(**config)
+            layer.vocabulary = vocabulary
+            return layer
+        return cls(**config)
+
+    def save_assets(self, dir_path):
+        # JSON, not one token per line: tokens may hold newlines, tabs, any Unicode.
+        with open(os.path.join(dir_path, _VOCAB_ASSET), "w", encoding="utf-8") as f:
+            json.dump(self._tokens, f, ensure_ascii=True)
+
+    def load_assets(self, dir_path):
+        path = os.path.join(dir_path, _VOCAB_ASSET)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                self.set_vocabulary(json.load(f))
+
+    # -- vocabulary ------------------------------------------------------------------
+    def _reserved_tokens(self) -> list[str]:
+        return [""] + [self.oov_token] * self.num_oov_buckets + self._special_list
+
+    def get_vocabulary(self, include_special_tokens: bool = True) -> list[str]:
+        """The vocabulary; with `include_special_tokens`, index == token id."""
+        if include_special_tokens:
+            return self._reserved_tokens() + list(self._tokens)
+        return list(self._tokens)
+
+    def vocabulary_size(self) -> int:
+        """Number of ids, padding, OOV ids and special tokens included."""
+        return len(self._reserved_tokens()) + len(self._tokens)
+
+    def set_vocabulary(self, vocabulary) -> None:
+        """Replaces the vocabulary (a list of tokens, reserved prefix optional)."""
+        tokens = [_to_str(t) for t in vocabulary]
+        reserved = self._reserved_tokens()
+        # Skip a leading reserved prefix (as returned by get_vocabulary()).
+        if tokens[:1] == [""]:
+            tokens = tokens[1:]
+            while tokens and tokens[0] == self.oov_token:
+                tokens = tokens[1:]
+        if self._special_list and tokens[: len(self._special_list)] == self._special_list:
+            tokens = tokens[len(self._special_list):]
+        bad = [t for t in tokens if t == "" or t == self.oov_token]
+        if bad:
+            raise ValueError(
+                "vocabulary must not contain the padding token '' or the OOV token "
+                f"{self.oov_token!r} after the reserved prefix. "
+                f"Received: vocabulary containing {bad[0]!r}"
+            )
+        seen = set(self._special_list)
+        for token in tokens:
+            if token in seen:
+                raise ValueError(
+                    "vocabulary must not repeat a token (or a special token). "
+                    f"Received: vocabulary with {token!r} twice"
+                )
+            seen.add(token)
+        if self.max_tokens is not None and len(reserved) + len(tokens) > self.max_tokens:
+            raise ValueError(
+                f"vocabulary has {len(reserved) + len(tokens)} ids with the reserved "
+                f"ones, more than max_tokens={self.max_tokens}."
+            )
+        self._tokens = tokens
+        start = len(reserved)
+        keys = [self._internal(t) for t in tokens]
+        values = list(range(start, start + len(tokens)))
+        for i, (placeholder, text) in enumerate(
+            zip(self._placeholders, self._special_list, strict=True)
+        ):
+            special_id = 1 + self.num_oov_buckets + i
+            keys += [placeholder, text]
+            values += [special_id, special_id]
+        # A sentinel key (never produced by tokenization: plane-16 private-use
+        # code points are replaced) keeps the table non-empty before `adapt`.
+        keys.append(chr(0x10FFFF))
+        values.append(1)
+        with tf.init_scope():
+            self._lookup_table = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(
+                    tf.constant(keys, tf.string), tf.constant(values, tf.int64)
+                ),
+                default_value=1 if self.num_oov_buckets == 1 else -1,
+            )
+            self._inverse_vocabulary = tf.constant(self.get_vocabulary(), tf.string)
+
+    def _internal(self, token: str) -> str:
+        """Public token -> the key it has after special tokens became placeholders."""
+        if not self._special_list:
+            return token
+        if token in self._to_internal:
+            return self._to_internal[token]
+        if self._ngram_widths and " " in token:
+            return " ".join(self._to_internal.get(p, p) for p in token.split(" "))
+        return token
+
+    def _public(self, token: str) -> str:
+        if not self._special_list:
+            return token
+        return "".join(self._to_public.get(c, c) for c in token)
+
+    def adapt(self, data, batch_size: int = 1024, steps: int | None = None) -> None:
+        """Learns the vocabulary from `data`, streaming batch by batch.
+
+        Args:
+            data: a `tf.data.Dataset` of strings (batched or not), a list / NumPy
+                array of strings, or any iterable of strings or of batches of them.
+            batch_size: strings per step when `data` is a list, an array or an
+                iterable of single strings.
+            steps: stop after this many batches (`None`: the whole of `data`).
+        """
+        if not (_is_int(batch_size) and batch_size >= 1):
+            raise ValueError(
+                f"batch_size must be a positive int. Received: batch_size={batch_size!r}"
+            )
+        counts: collections.Counter = collections.Counter()
+        for i, batch in enumerate(_iter_batches(data, batch_size)):
+            if steps is not None and i >= steps:
+                break
+            tokens, batch_counts = self._count_function()(batch)
+            counts.update(
+                dict(zip(tokens.numpy().tolist(), batch_counts.numpy().tolist(),
+                         strict=True))
+            )
+        for token in [b"", self.oov_token.encode("utf-8")] + [
+            t.encode("utf-8") for t in self._placeholders + self._special_list
+        ]:
+            counts.pop(token, None)
+        items = [(c, t) for t, c in counts.items() if c >= self.min_frequency]
+        # TextVectorization: np.lexsort((tokens, counts))[::-1] -> count descending,
+        # ties broken by the token bytes, descending.
+        items.sort(reverse=True)
+        if self.max_tokens is not None:
+            items = items[: self.max_tokens - len(self._reserved_tokens())]
+        self.set_vocabulary(
+            [self._public(t.decode("utf-8")) for _, t in items]
+        )
+
+    def _count_function(self):
+        if self._adapt_function is None:
+
+            @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+            def count(batch):
+                tokens = self._tokenize(batch).flat_values
+                unique, _, counts = tf.unique_with_counts(tokens, out_idx=tf.int64)
+                return unique, counts
+
+            self._adapt_function = count
+        return self._adapt_function
+
+    # -- the graph -------------------------------------------------------------------
+    def _standardize_strings(self, x: tf.Tensor, ascii_only: bool) -> tf.Tensor:
+        if not ascii_only:
+            # Transcoding is costly: only when some string is malformed UTF-8.
+            x = tf.cond(
+                tf.reduce_all(
+                    tf.strings.regex_full_match(x, _text_ops.VALID_UTF8_REGEX)
+                ),
+                lambda: x,
+                lambda: tf.strings.unicode_transcode(
+                    x, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
+                ),
+            )
+            if self._special_list:
+                x = tf.strings.regex_replace(
+                    x, _text_ops.PRIVATE_PLANES_REGEX, "\ufffd"
+                )
+        pad = "" if self.split == "character" else " "
+        for text, placeholder in zip(self._special_list, self._placeholders,
+                                     strict=True):
+            x = tf.strings.regex_replace(
+                x, re.escape(text), pad + placeholder + pad
+            )
+        if self.normalization == "nfkc" and not ascii_only:
+            x = _text_ops.nfkc(x, self._nfkc_char_table, self._nfkc_pair_table)
+        if self.standardize in ("lower", "lower_and_strip_punctuation"):
+            x = tf.strings.lower(x, encoding="" if ascii_only else "utf-8")
+        if self.standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
+            x = tf.strings.regex_replace(x, _text_ops.PUNCTUATION_REGEX, "")
+        if not ascii_only and self.split != "character":
+            x = tf.strings.regex_replace(x, _text_ops.UNICODE_SPACE_REGEX, " ")
+            if self.split == "cjk":
+                x = tf.strings.regex_replace(x, _text_ops.CJK_SPLIT_REGEX, r" \1 ")
+        return x
+
+    def _tokenize(self, x: tf.Tensor) -> tf.RaggedTensor:
+        """Rank-1 strings -> ragged string tokens (special tokens as placeholders)."""
+        ascii_only = tf.reduce_all(
+            tf.strings.regex_full_match(x, _text_ops.ASCII_ONLY_REGEX)
+        )
+        x = tf.cond(
+            ascii_only,
+            lambda: self._standardize_strings(x, True),
+            lambda: self._standardize_strings(x, False),
+        )
+        if self.split == "character":
+            tokens = tf.strings.unicode_split(x, "UTF-8")
+        else:
+            tokens = tf.strings.split(x)
+        if self._ngram_widths is not None:
+            tokens = tf.strings.ngrams(
+                tokens, ngram_width=self._ngram_widths, separator=" "
+            )
+        return tokens
+
+    def _lookup(self, tokens: tf.Tensor) -> tf.Tensor:
+        ids = self._lookup_table.lookup(tokens)
+        if self.num_oov_buckets == 1:
+            return ids  # the table's default value is the OOV id
+        oov = tf.strings.to_hash_bucket_fast(tokens, self.num_oov_buckets) + 1
+        return tf.where(tf.equal(ids, -1), oov, ids)
+
+    def call(self, inputs):
+        inputs = _as_string_tensor(inputs)
+        rank = inputs.shape.rank
+        _check_input_shape(tuple(inputs.shape))
+        if rank == 0:
+            strings = tf.reshape(inputs, [1])
+        elif rank == 2:
+            strings = tf.squeeze(inputs, axis=1)
+        else:
+            strings = inputs
+        tokens = self._tokenize(strings)
+        ids = tokens.with_flat_values(self._lookup(tokens.flat_values))
+        if self.sequence_length is None:
+            return ids[0] if rank == 0 else ids
+        outputs = self._to_dense(ids)
+        if rank == 0:
+            outputs = tf.reshape(outputs, [self.sequence_length])
+        if self.mask_zero:
+            keras.src.backend.set_keras_mask(outputs, tf.not_equal(outputs, 0))
+        return outputs
+
+    def _to_dense(self, ids: tf.RaggedTensor) -> tf.Tensor:
+        length = self.sequence_length
+        if self.truncation_side == "left":
+            ids = ids[:, -length:]
+        else:
+            ids = ids[:, :length]
+        if self.padding_side == "right":
+            return ids.to_tensor(default_value=0, shape=[None, length])
+        reversed_ids = _reverse_rows(ids)
+        dense = reversed_ids.to_tensor(default_value=0, shape=[None, length])
+        return tf.reverse(dense, axis=[1])
+
+    # -- inverse ---------------------------------------------------------------------
+    def detokenize(self, ids):
+        """Ids -> strings, padding removed.
+
+        Tokens are joined with a space, except that two adjacent CJK characters are
+        joined with nothing (and `split="character"` joins everything with nothing).
+        OOV ids give `oov_token`; ids outside the vocabulary too.
+
+        Args:
+            ids: int ids of shape `(batch, length)` (dense or ragged) or `(length,)`.
+
+        Returns:
+            A string tensor of shape `(batch,)`, or a scalar for 1-D ids.
+        """
+        if isinstance(ids, tf.RaggedTensor):
+            ragged = ids
+        else:
+            ids = tf.convert_to_tensor(ids)
+            if ids.shape.rank == 1:
+                return self.detokenize(ids[tf.newaxis])[0]
+            ragged = tf.RaggedTensor.from_tensor(ids)
+        if ragged.shape.rank != 2:
+            raise ValueError(
+                "detokenize expects ids of rank 1 (length,) or 2 (batch, length). "
+                f"Received shape {ragged.shape}"
+            )
+        ragged = tf.cast(ragged, tf.int64)
+        ragged = tf.ragged.boolean_mask(ragged, tf.not_equal(ragged, 0))
+        flat = ragged.flat_values
+        size = tf.cast(tf.shape(self._inverse_vocabulary)[0], tf.int64)
+        flat = tf.where((flat >= 0) & (flat < size), flat, 1)
+        tokens = tf.gather(self._inverse_vocabulary, flat)
+        if self.split == "character":
+            return tf.strings.reduce_join(ragged.with_flat_values(tokens), axis=-1)
+        is_cjk = tf.strings.regex_full_match(tokens, _text_ops.CJK_SINGLE_CHAR_REGEX)
+        row_starts = ragged.row_starts()
+        positions = tf.range(tf.size(flat, out_type=tf.int64))
+        first = tf.equal(positions, tf.gather(row_starts, ragged.value_rowids()))
+        prev_cjk = tf.concat([[False], is_cjk[:-1]], axis=0)
+        no_space = first | (is_cjk & prev_cjk)
+        pieces = tf.strings.join([tf.where(no_space, "", " "), tokens])
+        return tf.strings.reduce_join(ragged.with_flat_values(pieces), axis=-1)
+
+
+# -- helpers -------------------------------------------------------------------------
+def _is_int(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _to_str(token) -> str:
+    if isinstance(token, bytes):
+        return token.decode("utf-8")
+    if not isinstance(token, str):
+        raise ValueError(
+            f"vocabulary must hold strings. Received: a token {token!r} "
+            f"of type {type(token).__name__}"
+        )
+    return token
+
+
+def _check_dtype(dtype) -> None:
+    dtype = keras.backend.standardize_dtype(dtype)
+    if dtype != "string":
+        raise ValueError(
+            f"WordTokenizer expects string inputs (dtype 'string'). "
+            f"Received dtype {dtype!r}"
+        )
+
+
+def _check_input_shape(shape) -> None:
+    if len(shape) > 2 or (len(shape) == 2 and shape[1] not in (1, None)):
+        raise ValueError(
+            "WordTokenizer expects strings of shape (batch,), (batch, 1) or (). "
+            f"Received shape {shape}"
+        )
+    if len(shape) == 2 and shape[1] is None:
+        raise ValueError(
+            "WordTokenizer expects strings of shape (batch,), (batch, 1) or (); the "
+            f"last dimension must be 1. Received shape {shape}"
+        )
+
+
+def _as_string_tensor(inputs) -> tf.Tensor:
+    if isinstance(inputs, tf.RaggedTensor | tf.SparseTensor):
+        raise ValueError(
+            "WordTokenizer expects a dense string tensor. "
+            f"Received {type(inputs).__name__} of shape {inputs.shape}"
+        )
+    if not tf.is_tensor(inputs):
+        inputs = tf.convert_to_tensor(inputs)
+    _check_dtype(inputs.dtype)
+    return inputs
+
+
+def _reverse_rows(rt: tf.RaggedTensor) -> tf.RaggedTensor:
+    splits = rt.row_splits
+    row_ids = rt.value_rowids()
+    positions = tf.range(tf.shape(rt.flat_values, out_type=tf.int64)[0])
+    index = tf.gather(splits, row_ids + 1) - 1 - (positions - tf.gather(splits, row_ids))
+    return tf.RaggedTensor.from_row_splits(tf.gather(rt.flat_values, index), splits)
+
+
+def _iter_batches(data, batch_size):
+    """Yields rank-1 string batches from datasets, arrays, lists and iterables."""
+
+    def flat(batch):
+        batch = tf.convert_to_tensor(batch)
+        _check_dtype(batch.dtype)
+        return tf.reshape(batch, [-1])
+
+    if isinstance(data, tf.data.Dataset):
+        if data.element_spec.shape.rank == 0:
+            data = data.batch(batch_size)
+        for batch in data:
+            yield flat(batch)
+        return
+    if isinstance(data, str | bytes):
+        yield flat([data])
+        return
+    if isinstance(data, np.ndarray) or tf.is_tensor(data) or isinstance(
+        data, list | tuple
+    ):
+        data = data if not tf.is_tensor(data) else data.numpy()
+        n = len(data)
+        for start in range(0, n, batch_size):
+            chunk = data[start:start + batch_size]
+            yield flat(np.asarray(chunk, dtype=object).reshape(-1))
+        return
+    pending = []
+    for item in data:
+        if isinstance(item, str | bytes):
+            pending.append(item)
+            if len(pending) == batch_size:
+                yield flat(np.asarray(pending, dtype=object))
+                pending = []
+        else:
+            yield flat(item)
+    if pending:
+        yield flat(np.asarray(pending, dtype=object))
