@@ -147,7 +147,7 @@ class TestCase:
         if expected_output_data is not None:
             self.assertAllClose(output, expected_output_data, atol=atol, rtol=atol)
         if expected_output_dtype is not None:
-            assert keras.backend.standardize_dtype(output.dtype) == expected_output_dtype
+            _assert_dtype(output, expected_output_dtype, "eager output")
         if expected_num_trainable_weights is not None:
             assert len(layer.trainable_weights) == expected_num_trainable_weights
         if expected_num_non_trainable_weights is not None:
@@ -166,6 +166,25 @@ class TestCase:
             )
             computed = cls(**init_kwargs).compute_output_shape(input_shape)
             _assert_shape_tuple(computed, expected, "compute_output_shape")
+        elif (
+            isinstance(expected_output_shape, dict)
+            and isinstance(symbolic_out, dict)
+            and not isinstance(inputs, dict)
+        ):
+            # Dict outputs of a single input: the same checks, key by key.
+            expected = {
+                key: (None,) + tuple(shape)[1:]
+                for key, shape in expected_output_shape.items()
+            }
+            assert set(symbolic_out) == set(expected), (
+                f"symbolic output keys {set(symbolic_out)} != {set(expected)}"
+            )
+            _assert_shape(symbolic_out, expected, "symbolic output", allow_none=True)
+            if expected_output_dtype is not None:
+                _assert_dtype(symbolic_out, expected_output_dtype, "symbolic output")
+            computed = cls(**init_kwargs).compute_output_shape(inputs.shape)
+            for key, shape in expected.items():
+                _assert_shape_tuple(computed[key], shape, f"compute_output_shape[{key}]")
 
         numeric = not _is_string_data(input_data)
         if run_mixed_precision_check is None:
@@ -300,6 +319,19 @@ def _index(data, i):
     if isinstance(data, list):
         return data[i]
     return np.asarray(data)[i]
+
+
+def _assert_dtype(output, expected, what):
+    """`expected` is a dtype name, or for dict outputs a dict of them (a subset)."""
+    if isinstance(output, dict):
+        expected_dtypes = (
+            expected if isinstance(expected, dict) else dict.fromkeys(output, expected)
+        )
+        for key, dtype in expected_dtypes.items():
+            _assert_dtype(output[key], dtype, f"{what}[{key}]")
+        return
+    actual = keras.backend.standardize_dtype(output.dtype)
+    assert actual == expected, f"{what}: dtype {actual}, expected {expected}"
 
 
 def _assert_shape(tensor, expected, what, allow_none=False):
