@@ -1,1 +1,17 @@
-"""Tokenization layers: pixel tokens, word tokens, temporal fragments."""
+"""Tokenization layers (pixel tokens, word tokens, temporal fragments) and helpers."""
+
+from tfk_tokfrag.layers.frame_wise import FrameWise
+from tfk_tokfrag.layers.masked_temporal_pooling import MaskedTemporalPooling
+from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
+from tfk_tokfrag.layers.random_shift_rotate import RandomShiftRotate
+from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter
+from tfk_tokfrag.layers.word_tokenizer import WordTokenizer
+
+__all__ = [
+    "FrameWise",
+    "MaskedTemporalPooling",
+    "PixelTokenizer",
+    "RandomShiftRotate",
+    "TemporalFragmenter",
+    "WordTokenizer",
+]

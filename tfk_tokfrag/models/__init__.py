@@ -2,13 +2,18 @@
 
 from tfk_tokfrag.models import zoo as _zoo  # noqa: F401  (registers the zoo entries)
 from tfk_tokfrag.models.conv_net import conv_net
+from tfk_tokfrag.models.fused_multimodal_net import adapt_text_vocabulary, fused_multimodal_net
+from tfk_tokfrag.models.lstm_video_classifier import lstm_video_classifier
 from tfk_tokfrag.models.registry import ZooEntry, get_entry, get_model, list_models, register_model
 
 __all__ = [
     "ZooEntry",
+    "adapt_text_vocabulary",
     "conv_net",
+    "fused_multimodal_net",
     "get_entry",
     "get_model",
     "list_models",
+    "lstm_video_classifier",
     "register_model",
 ]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 import keras
 
+from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
 from tfk_tokfrag.layers.random_shift_rotate import RandomShiftRotate
 
 
@@ -32,12 +33,17 @@ def conv_net(
     dropout: float = 0.0,
     augmentation: float = 0.0,
     input_dtype: str = "uint8",
+    patch_size: int | Sequence[int] = 1,
     classifier_activation: str | None = None,
     name: str = "conv_net",
 ) -> keras.Model:
     """Builds a functional ConvNet classifier.
 
-    The defaults reproduce the classic two-block design of the Keras MNIST example:
+    The front of the model is a `PixelTokenizer` in grid layout: the image becomes a
+    grid of pixel tokens, each patch's pixels stacked as channels (space-to-depth), and
+    the convolutions run over that grid. With `patch_size=1` (the default) the tokens
+    are the pixels themselves and the defaults reproduce the classic two-block design
+    of the Keras MNIST example:
     `Conv2D(32) -> MaxPool -> Conv2D(64) -> MaxPool -> Dense(64) -> logits`. Each entry
     of `filters` adds a block of `convs_per_block` 3x3 (by default) "same" convolutions
     with ReLU (and batch normalization before the ReLU if `batch_norm`), closed by a 2x2
@@ -61,6 +67,8 @@ def conv_net(
             0 disables it. Inactive at inference and in exported models.
         input_dtype: dtype of the input images, `"uint8"` (rescaled by 1/255) or a
             float dtype (taken as already in `[0, 1]`).
+        patch_size: pixel-token size of the `PixelTokenizer` at the front (int or
+            pair); `p` turns an `(H, W, C)` image into an `(H/p, W/p, p*p*C)` grid.
         classifier_activation: activation of the last layer; `None` gives logits.
         name: the model name.
 
@@ -106,6 +114,7 @@ def conv_net(
     )
     if augmentation:
         x = RandomShiftRotate(augmentation, augmentation / 2, name="augment")(x)
+    x = PixelTokenizer(patch_size, output_layout="grid", name="pixel_tokens")(x)
     for block, block_filters in enumerate(filters):
         for conv in range(convs_per_block):
             x = keras.layers.Conv2D(

@@ -1,6 +1,8 @@
 """The zoo's named entries. Each is a config of one of the builders."""
 
 from tfk_tokfrag.models.conv_net import conv_net
+from tfk_tokfrag.models.fused_multimodal_net import fused_multimodal_net
+from tfk_tokfrag.models.lstm_video_classifier import lstm_video_classifier
 from tfk_tokfrag.models.registry import register_model
 
 register_model(
@@ -34,4 +36,107 @@ register_model(
     task="image classification (MNIST-style 28x28 grey digits)",
     training={"epochs": 10, "batch_size": 128},
     description="The classic two-block ConvNet of the Keras MNIST example, as-is.",
+)
+
+_MOVING_DIGITS_VIDEO = {
+    "input_shape": (None, 32, 32, 1),
+    "num_classes": 8,
+    "fragment_length": 4,
+    "fragment_stride": 2,
+    "encoder_filters": (16, 32),
+    "encoder_dim": 64,
+    "lstm_units": 64,
+    "bidirectional": True,
+    "dropout": 0.2,
+}
+_MOVING_DIGITS_RECIPE = {"epochs": 12, "batch_size": 32, "learning_rate": 2e-3}
+
+register_model(
+    "lstm_video_moving_digits",
+    lstm_video_classifier,
+    _MOVING_DIGITS_VIDEO,
+    dataset="moving_digits",
+    task="video classification (motion direction of a digit, 8 classes)",
+    training=_MOVING_DIGITS_RECIPE,
+    description=(
+        "Clips of any length cut into overlapping 4-frame fragments (stride 2); a "
+        "shared frame ConvNet encodes every frame, frames are pooled per fragment "
+        "(mean and last-minus-first), and a bidirectional LSTM reads the fragments, "
+        "masked where they are padding."
+    ),
+)
+
+register_model(
+    "frame_average_moving_digits",
+    lstm_video_classifier,
+    {**_MOVING_DIGITS_VIDEO, "temporal_head": "average"},
+    dataset="moving_digits",
+    task="video classification baseline: the same frame encoder, frames averaged",
+    training=_MOVING_DIGITS_RECIPE,
+    description=(
+        "The order-free baseline of lstm_video_moving_digits: the same frame "
+        "ConvNet, its features averaged over all frames (a bag of frames). It cannot "
+        "tell a clip from the clip played backwards."
+    ),
+)
+
+_SCENES = {
+    "num_classes": 10,
+    "image_shape": (16, 16, 1),
+    "video_shape": (None, 16, 16, 1),
+    "text_max_tokens": 200,
+    "text_sequence_length": 12,
+    "text_split": "cjk",
+}
+_SCENES_RECIPE = {"epochs": 15, "batch_size": 32, "learning_rate": 2e-3}
+
+for _name, _modalities, _fusion, _task in (
+    ("fused_digit_scenes", ("image", "text", "video"), "gated_sum",
+     "multimodal classification (image + caption + clip of a digit, 10 classes)"),
+    ("image_only_digit_scenes", ("image",), "concat",
+     "the image branch of fused_digit_scenes alone"),
+    ("text_only_digit_scenes", ("text",), "concat",
+     "the text branch of fused_digit_scenes alone"),
+    ("video_only_digit_scenes", ("video",), "concat",
+     "the video branch of fused_digit_scenes alone"),
+):
+    register_model(
+        _name,
+        fused_multimodal_net,
+        {**_SCENES, "modalities": _modalities, "fusion": _fusion},
+        dataset="digit_scenes",
+        task=_task,
+        training=_SCENES_RECIPE,
+        description=(
+            "Raw uint8 image (PixelTokenizer, 2x2 patches, ConvNet), raw caption "
+            "(WordTokenizer with CJK split, Embedding, BiLSTM) and raw clip "
+            "(TemporalFragmenter, frame ConvNet, BiLSTM), fused by a softmax gate."
+            if len(_modalities) > 1
+            else "One branch of fused_digit_scenes, trained alone: the reference the "
+            "fused model must beat."
+        ),
+    )
+
+register_model(
+    "text_bilstm_imdb",
+    fused_multimodal_net,
+    {
+        "modalities": ("text",),
+        "num_classes": 2,
+        "text_max_tokens": 20000,
+        "text_sequence_length": 200,
+        "text_split": "whitespace",
+        "text_embed_dim": 128,
+        "text_units": 64,
+        "fusion_dim": 64,
+        "dropout": 0.5,
+    },
+    dataset="imdb_reviews",
+    task="text classification (IMDB review sentiment, 2 classes)",
+    training={"epochs": 2, "batch_size": 32, "learning_rate": 1e-3},
+    description=(
+        "The multimodal net with only its text branch: raw review strings "
+        "tokenized in-graph, Embedding(128) and a BiLSTM(64), as in Keras' own "
+        "bidirectional-LSTM IMDB example (about 85-86% test accuracy there)."
+    ),
 )

@@ -1,0 +1,71 @@
+"""FrameWise and MaskedTemporalPooling, against NumPy references."""
+
+import keras
+import numpy as np
+import pytest
+
+from tests.test_case import TestCase
+from tfk_tokfrag.layers import FrameWise, MaskedTemporalPooling
+
+
+class TestFrameWise(TestCase):
+    def test_equals_calling_the_layer_per_frame(self):
+        x = np.random.default_rng(0).random((2, 3, 4, 5, 5, 2)).astype("float32")
+        conv = keras.layers.Conv2D(3, 3, padding="same")
+        layer = FrameWise(conv, frame_rank=3)
+        out = np.asarray(layer(x))
+        assert out.shape == (2, 3, 4, 5, 5, 3)
+        for b in range(2):
+            for f in range(3):
+                np.testing.assert_allclose(out[b, f], np.asarray(conv(x[b, f])), atol=1e-5)
+
+    def test_config_saving_and_export(self):
+        # run_layer_test would share one wrapped instance between constructions, so
+        # the wrapper's properties are checked one by one here.
+        layer = FrameWise(keras.layers.Dense(2), frame_rank=1)
+        config = layer.get_config()
+        assert FrameWise.from_config(config).get_config() == config
+        x = np.random.default_rng(1).random((3, 2, 4, 6)).astype("float32")
+        inputs = keras.Input((None, 4, 6))
+        model = keras.Model(inputs, FrameWise(keras.layers.Dense(2), frame_rank=1)(inputs))
+        assert model.output_shape == (None, None, 4, 2)
+        assert layer.compute_output_shape((None, None, 4, 6)) == (None, None, 4, 2)
+        self.run_model_saving_test(model, x)
+        self.run_export_test(model, x)
+
+    def test_bad_arguments(self):
+        with pytest.raises(ValueError, match="frame_rank=-1"):
+            FrameWise(keras.layers.Dense(2), frame_rank=-1)
+
+
+class TestMaskedTemporalPooling(TestCase):
+    def test_matches_numpy_masked_mean_and_delta(self):
+        rng = np.random.default_rng(2)
+        x = rng.random((2, 3, 4, 5)).astype("float32")
+        mask = rng.random((2, 3, 4)) > 0.4
+        mask[0, 0] = False  # a fragment with no kept frame gives zeros
+        out = np.asarray(MaskedTemporalPooling(axis=2, with_delta=True)(x, mask=mask))
+        for b in range(2):
+            for f in range(3):
+                kept = np.flatnonzero(mask[b, f])
+                if len(kept) == 0:
+                    np.testing.assert_allclose(out[b, f, :5], 0.0)
+                    continue
+                np.testing.assert_allclose(out[b, f, :5], x[b, f, kept].mean(0), atol=1e-6)
+                delta = x[b, f, kept[-1]] - x[b, f, kept[0]]
+                np.testing.assert_allclose(out[b, f, 5:], delta, atol=1e-6)
+
+    def test_layer_properties(self):
+        x = np.random.default_rng(3).random((3, 4, 6)).astype("float32")
+        self.run_layer_test(
+            MaskedTemporalPooling, {"axis": 1, "with_delta": False}, x,
+            expected_output_shape=(3, 6), expected_output_data=x.mean(1), atol=1e-6,
+            # A model-internal layer: it pools a batch of sequences, never one example.
+            run_data_map_check=False,
+        )
+
+    def test_bad_arguments_and_rank(self):
+        with pytest.raises(ValueError, match="axis=3"):
+            MaskedTemporalPooling(axis=3)
+        with pytest.raises(ValueError, match="rank 4"):
+            MaskedTemporalPooling(axis=2)(np.zeros((2, 3, 4), "float32"))

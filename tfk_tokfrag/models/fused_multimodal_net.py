@@ -1,0 +1,238 @@
+"""`fused_multimodal_net`: image + text + video branches fused into one classifier."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+
+from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
+from tfk_tokfrag.layers.word_tokenizer import WordTokenizer
+from tfk_tokfrag.models.conv_net import _validate_positive_ints
+from tfk_tokfrag.models.lstm_video_classifier import video_features
+
+MODALITIES = ("image", "text", "video")
+FUSIONS = ("concat", "gated_sum", "attention")
+TEXT_ENCODERS = ("bilstm", "conv1d")
+
+
+def _image_branch(image, patch_size, filters, dim):
+    x = keras.layers.Rescaling(
+        1.0 / 255.0 if image.dtype == "uint8" else 1.0, name="image_rescale"
+    )(image)
+    x = PixelTokenizer(patch_size, output_layout="grid", name="image_tokens")(x)
+    for i, f in enumerate(filters):
+        x = keras.layers.Conv2D(f, 3, padding="same", activation="relu", name=f"image_conv{i + 1}")(
+            x
+        )
+        x = keras.layers.MaxPooling2D(2, padding="same", name=f"image_pool{i + 1}")(x)
+    x = keras.layers.Flatten(name="image_flatten")(x)
+    return keras.layers.Dense(dim, activation="relu", name="image_features")(x)
+
+
+def _text_branch(text, tokenizer_kwargs, embed_dim, units, encoder, dim):
+    tokenizer = WordTokenizer(name="text_tokenizer", **tokenizer_kwargs)
+    ids = tokenizer(text)
+    x = keras.layers.Embedding(
+        tokenizer_kwargs["max_tokens"], embed_dim, mask_zero=True, name="text_embedding"
+    )(ids)
+    if encoder == "bilstm":
+        x = keras.layers.Bidirectional(keras.layers.LSTM(units), name="text_bilstm")(x)
+    else:
+        x = keras.layers.Conv1D(units, 3, padding="same", activation="relu", name="text_conv")(x)
+        x = keras.layers.GlobalMaxPooling1D(name="text_pool")(x)
+    return keras.layers.Dense(dim, activation="relu", name="text_features")(x)
+
+
+def fused_multimodal_net(
+    modalities: Sequence[str] = MODALITIES,
+    num_classes: int = 10,
+    fusion: str = "concat",
+    fusion_dim: int = 64,
+    dropout: float = 0.2,
+    image_shape: Sequence[int] = (16, 16, 1),
+    image_patch_size: int = 2,
+    image_filters: int | Sequence[int] = (32, 64),
+    text_max_tokens: int = 2000,
+    text_sequence_length: int = 16,
+    text_split: str = "cjk",
+    text_vocabulary: Sequence[str] | str | None = None,
+    text_embed_dim: int = 32,
+    text_units: int = 32,
+    text_encoder: str = "bilstm",
+    video_shape: Sequence[int | None] = (None, 16, 16, 1),
+    video_fragment_length: int = 2,
+    video_fragment_stride: int | None = None,
+    video_encoder_filters: int | Sequence[int] = (16, 32),
+    video_encoder_dim: int = 64,
+    video_lstm_units: int = 32,
+    seed: int | None = None,
+    name: str = "fused_multimodal_net",
+) -> keras.Model:
+    """Builds a functional classifier over any non-empty subset of image, text, video.
+
+    Inputs are a dict with one entry per modality, each taken raw:
+    - `"image"`: uint8 `(batch, H, W, C)` -> `PixelTokenizer` (grid of patch tokens)
+      -> a ConvNet -> features;
+    - `"text"`: `tf.string` `(batch,)` -> `WordTokenizer` (in-graph; `"cjk"` split
+      by default, so Chinese, Japanese and Korean work) -> `Embedding` -> BiLSTM or
+      Conv1D -> features;
+    - `"video"`: uint8 `(batch, time, H, W, C)`, any `time` -> the LSTM video encoder
+      of `lstm_video_classifier` (temporal fragments, a shared frame ConvNet, a
+      masked BiLSTM over fragments) -> features.
+
+    Fusion of the per-modality features (each `fusion_dim` wide):
+    - `"concat"`: concatenation, then a dense layer;
+    - `"gated_sum"`: a softmax gate computed from all features weighs a sum of the
+      modalities (the weights say which modality the model trusts per example);
+    - `"attention"`: cross-modal attention: each modality's features are a token,
+      multi-head self-attention lets every modality attend to the others, then the
+      tokens are averaged.
+    With a single modality there is nothing to fuse: it is that branch's classifier
+    (`modalities=("text",)` is a text classifier).
+
+    The text tokenizer needs a vocabulary: pass `text_vocabulary`, or adapt it
+    after building with `adapt_text_vocabulary(model, texts)` (the zoo's training
+    does this on the training split).
+
+    Args:
+        modalities: which inputs the model has, a non-empty subset of
+            `("image", "text", "video")`.
+        num_classes: number of classes.
+        fusion: `"concat"`, `"gated_sum"` or `"attention"`.
+        fusion_dim: features per modality.
+        dropout: dropout before the classifier.
+        image_shape, image_patch_size, image_filters: the image branch.
+        text_max_tokens, text_sequence_length, text_split, text_vocabulary,
+        text_embed_dim, text_units, text_encoder: the text branch.
+        video_shape, video_fragment_length, video_fragment_stride,
+        video_encoder_filters, video_encoder_dim, video_lstm_units: the video branch.
+        seed: seed of the video branch's training-time sampling.
+        name: the model name.
+
+    Example:
+
+    >>> model = fused_multimodal_net(("image", "video"), num_classes=10)
+    >>> sorted(model.input)
+    ['image', 'video']
+    """
+    modalities = tuple(modalities)
+    if not modalities or any(m not in MODALITIES for m in modalities) or len(
+        set(modalities)
+    ) != len(modalities):
+        raise ValueError(
+            f"modalities must be a non-empty subset of {MODALITIES} without repeats. "
+            f"Received: modalities={modalities!r}"
+        )
+    if fusion not in FUSIONS:
+        raise ValueError(f"fusion must be one of {FUSIONS}. Received: fusion={fusion!r}")
+    if text_encoder not in TEXT_ENCODERS:
+        raise ValueError(
+            f"text_encoder must be one of {TEXT_ENCODERS}. Received: text_encoder={text_encoder!r}"
+        )
+    if not isinstance(num_classes, int) or num_classes < 2:
+        raise ValueError(f"num_classes must be an int >= 2. Received: num_classes={num_classes!r}")
+    if not 0.0 <= dropout < 1.0:
+        raise ValueError(f"dropout must be in [0, 1). Received: dropout={dropout!r}")
+    image_filters = _validate_positive_ints("image_filters", image_filters)
+    video_encoder_filters = _validate_positive_ints("video_encoder_filters", video_encoder_filters)
+
+    # === Functional Model ===
+    inputs, features = {}, []
+    for modality in MODALITIES:  # a fixed order, whatever order was given
+        if modality not in modalities:
+            continue
+        if modality == "image":
+            inputs["image"] = keras.Input(tuple(image_shape), dtype="uint8", name="image")
+            features.append(
+                _image_branch(inputs["image"], image_patch_size, image_filters, fusion_dim)
+            )
+        elif modality == "text":
+            inputs["text"] = keras.Input((), dtype="string", name="text")
+            tokenizer_kwargs = {
+                "max_tokens": text_max_tokens,
+                "sequence_length": text_sequence_length,
+                "split": text_split,
+                "vocabulary": list(text_vocabulary)
+                if isinstance(text_vocabulary, list | tuple)
+                else text_vocabulary,
+            }
+            features.append(
+                _text_branch(
+                    inputs["text"], tokenizer_kwargs, text_embed_dim, text_units,
+                    text_encoder, fusion_dim,
+                )
+            )
+        else:
+            inputs["video"] = keras.Input(tuple(video_shape), dtype="uint8", name="video")
+            x = video_features(
+                inputs["video"],
+                fragment_length=video_fragment_length,
+                fragment_stride=video_fragment_stride,
+                num_fragments=None,
+                encoder_filters=video_encoder_filters,
+                encoder_dim=video_encoder_dim,
+                fragment_pooling="mean_and_delta",
+                temporal_head="lstm",
+                lstm_units=video_lstm_units,
+                bidirectional=True,
+                seed=seed,
+                prefix="video_",
+            )
+            features.append(
+                keras.layers.Dense(fusion_dim, activation="relu", name="video_features")(x)
+            )
+
+    if len(features) == 1:
+        x = features[0]
+    elif fusion == "concat":
+        x = keras.layers.Concatenate(name="fuse_concat")(features)
+        x = keras.layers.Dense(fusion_dim, activation="relu", name="fused")(x)
+    else:
+        tokens = keras.layers.Concatenate(axis=1, name="modality_tokens")(
+            [keras.layers.Reshape((1, fusion_dim), name=f"{m}_token")(f)
+             for m, f in zip(inputs, features, strict=True)]
+        )
+        if fusion == "gated_sum":
+            gate = keras.layers.Concatenate(name="gate_inputs")(features)
+            gate = keras.layers.Dense(len(features), activation="softmax", name="gate")(gate)
+            x = keras.layers.Dot(axes=1, name="gated_sum")([gate, tokens])
+        else:
+            attended = keras.layers.MultiHeadAttention(
+                num_heads=4, key_dim=max(1, fusion_dim // 4), name="cross_modal_attention"
+            )(tokens, tokens)
+            tokens = keras.layers.Add(name="attention_residual")([tokens, attended])
+            tokens = keras.layers.LayerNormalization(name="attention_norm")(tokens)
+            x = keras.layers.GlobalAveragePooling1D(name="pool_modalities")(tokens)
+    if dropout:
+        x = keras.layers.Dropout(dropout, name="dropout")(x)
+    logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")(x)
+    return keras.Model(inputs, logits, name=name)
+
+
+def adapt_text_vocabulary(model: keras.Model, texts, batch_size: int = 256) -> bool:
+    """Adapts the vocabulary of every `WordTokenizer` in `model` that has none.
+
+    `texts` is a `tf.data.Dataset` (of strings, of `(inputs, label)` pairs whose
+    inputs are strings or dicts with a `"text"` entry) or a list of strings.
+    Returns whether any tokenizer was adapted.
+    """
+    import tensorflow as tf
+
+    tokenizers = [
+        layer for layer in model._flatten_layers(include_self=False, recursive=True)
+        if isinstance(layer, WordTokenizer) and layer.vocabulary is None
+        and layer.vocabulary_size() <= len(layer._reserved_tokens())
+    ]
+    if not tokenizers:
+        return False
+    if isinstance(texts, tf.data.Dataset):
+        spec = texts.element_spec
+        if isinstance(spec, tuple):
+            texts = texts.map(lambda x, *_: x)
+            spec = spec[0]
+        if isinstance(spec, dict):
+            texts = texts.map(lambda x: x["text"])
+    for tokenizer in tokenizers:
+        tokenizer.adapt(texts, batch_size=batch_size)
+    return True
