@@ -33,6 +33,8 @@ setup(
         "numpy>=1.26",
         # Only for its bundled (offline) handwritten-digits data.
         "scikit-learn>=1.3",
+        # tensorflow-datasets 4.9 imports it on Python >= 3.9 but declares it only below.
+        "importlib_resources>=6",
     ],
     extras_require={
         "dev": [

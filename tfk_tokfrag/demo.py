@@ -70,6 +70,10 @@ def main(argv=None) -> float:
         learning_rate=entry.training["learning_rate"],
         weight_decay=entry.training["weight_decay"],
         verbose=args.verbose,
+        sample_inputs=test_images[:4],
+        class_names=DIGITS_CLASS_NAMES,
+        hparams={"model": MODEL_NAME, "epochs": epochs, "seed": args.seed,
+                 **{k: v for k, v in entry.training.items() if k != "epochs"}},
     )
     train_seconds = time.perf_counter() - start
     keras_accuracy = float(model.evaluate(test_ds, verbose=0, return_dict=True)["accuracy"])
@@ -94,8 +98,9 @@ def main(argv=None) -> float:
     print(f"Test accuracy of the reloaded SavedModel: {accuracy:.4f} "
           f"({correct}/{len(test_labels)} digits)")
     print(f"Keras model test accuracy:                {keras_accuracy:.4f}")
-    tensorboard = os.path.join(os.path.dirname(sys.executable), "tensorboard")
-    print(f"Watch the run:  {tensorboard} --logdir {os.path.dirname(args.logdir) or args.logdir}")
+    tensorboard = os.path.relpath(os.path.join(os.path.dirname(sys.executable), "tfk-tokfrag"))
+    print(f"Watch the run:  {tensorboard} tensorboard --logdir "
+          f"{os.path.dirname(args.logdir) or args.logdir}   (or: tensorboard --logdir ...)")
     return accuracy
 
 

@@ -513,3 +513,52 @@ def _cjk_reference_tokens(text):
         if current:
             tokens.append(current)
     return tokens
+
+
+# -- the fast CJK split against the regex it replaced ------------------------------------
+def _regex_cjk_split(strings):
+    from tfk_tokfrag.layers import _text_ops
+
+    spaced = tf.strings.regex_replace(strings, _text_ops.CJK_SPLIT_REGEX, r" \1 ")
+    return tf.strings.split(spaced)
+
+
+def test_cjk_ranges_match_the_regex_on_every_code_point():
+    from tfk_tokfrag.layers import _text_ops
+
+    cps = np.array(
+        [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF], np.int32
+    )
+    chars = tf.strings.unicode_encode(tf.constant(cps)[:, None], "UTF-8")
+    by_regex = tf.strings.regex_full_match(chars, _text_ops.CJK_SINGLE_CHAR_REGEX)
+    by_ranges = _text_ops.is_cjk_code_point(tf.constant(cps))
+    np.testing.assert_array_equal(by_ranges.numpy(), by_regex.numpy())
+
+
+_SPLIT_ALPHABET = st.one_of(
+    st.sampled_from(list(" \t\na1.-\u00e9\u03b1\u3000\u3002\u30fc\uff70\u3006\u11ff"
+                         "\u1100\u2e9a\u2e9b\U000323af\U000323b0\U0001f600")),
+    st.characters(blacklist_categories=("Cs",)),
+    st.characters(min_codepoint=0x1100, max_codepoint=0xFFDC,
+                  blacklist_categories=("Cs",)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(alphabet=_SPLIT_ALPHABET, max_size=25), min_size=0, max_size=5))
+def test_property_fast_cjk_split_matches_regex(texts):
+    from tfk_tokfrag.layers import _text_ops
+
+    strings = tf.constant(texts, dtype=tf.string, shape=[len(texts)])
+    fast = _text_ops.split_cjk_words(tf.strings.split(strings))
+    assert fast.to_list() == _regex_cjk_split(strings).to_list()
+
+
+def test_fast_cjk_split_matches_regex_on_mixed_text():
+    from tfk_tokfrag.layers import _text_ops
+
+    texts = ["我爱NLP 2024年", "日本語とカタカナー、한국어！", "", "  ", "abc", "a我b",
+             "\U00020000x\U0001f600\u4e00", "é中é"] * 3
+    strings = tf.constant(texts)
+    fast = tf.function(lambda s: _text_ops.split_cjk_words(tf.strings.split(s)))
+    assert fast(strings).to_list() == _regex_cjk_split(strings).to_list()

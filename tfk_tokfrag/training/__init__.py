@@ -1,5 +1,24 @@
-"""Training glue around `model.fit`: the recipe, callbacks."""
+"""Training glue around `model.fit`: the recipe, resumable backups, TensorBoard."""
 
+from tfk_tokfrag.training.callbacks import monitoring_callbacks
+from tfk_tokfrag.training.confusion_matrix import ConfusionMatrixCallback
 from tfk_tokfrag.training.fit import compile_classifier, fit_classifier, steps_per_epoch
+from tfk_tokfrag.training.hparams import HParamsCallback
+from tfk_tokfrag.training.learning_rate_logger import LearningRateLogger
+from tfk_tokfrag.training.resumable_backup import ResumableBackup, atomic_save_model
+from tfk_tokfrag.training.tensorboard_server import start_tensorboard
+from tfk_tokfrag.training.token_pictures import TokenPictures
 
-__all__ = ["compile_classifier", "fit_classifier", "steps_per_epoch"]
+__all__ = [
+    "ConfusionMatrixCallback",
+    "HParamsCallback",
+    "LearningRateLogger",
+    "ResumableBackup",
+    "TokenPictures",
+    "atomic_save_model",
+    "compile_classifier",
+    "fit_classifier",
+    "monitoring_callbacks",
+    "start_tensorboard",
+    "steps_per_epoch",
+]

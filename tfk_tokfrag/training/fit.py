@@ -7,6 +7,8 @@ import os
 import keras
 import tensorflow as tf
 
+from tfk_tokfrag.training.callbacks import monitoring_callbacks
+
 
 def compile_classifier(
     model: keras.Model,
@@ -54,11 +56,18 @@ def fit_classifier(
     jit_compile: bool | str = "auto",
     verbose: int | str = 1,
     initial_epoch: int = 0,
+    sample_inputs=None,
+    class_names=None,
+    hparams: dict | None = None,
+    update_freq: int | str = 10,
 ) -> keras.callbacks.History:
     """Compiles `model` with the zoo recipe and trains it with plain `model.fit`.
 
-    With `logdir`, a `keras.callbacks.TensorBoard` callback writes scalars per epoch,
-    weight histograms and the graph under it. `verbose=1` shows Keras' progress bar.
+    With `logdir`, `monitoring_callbacks` log to TensorBoard: scalars per epoch and
+    every `update_freq` steps (learning rate included), weight histograms, the
+    hyperparameters (HParams plugin), pictures of what the tokenizers make of
+    `sample_inputs`, and a confusion matrix of `validation_data` after each epoch.
+    `verbose=1` shows Keras' progress bar.
     """
     compile_classifier(
         model,
@@ -69,8 +78,14 @@ def fit_classifier(
     )
     callbacks = list(callbacks or [])
     if logdir is not None:
-        callbacks.append(
-            keras.callbacks.TensorBoard(log_dir=os.fspath(logdir), histogram_freq=1)
+        callbacks += monitoring_callbacks(
+            os.fspath(logdir),
+            model=model,
+            sample_inputs=sample_inputs,
+            validation_data=validation_data,
+            class_names=class_names,
+            hparams=hparams,
+            update_freq=update_freq,
         )
     return model.fit(
         train_data,

@@ -1,0 +1,167 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfk_tokfrag import cli
+from tfk_tokfrag.data import load_digits_arrays
+
+QUICK = ["--epochs", "1", "--max-steps-per-epoch", "5", "--verbose", "0"]
+ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+def _run(*args, cwd=None, timeout=300):
+    return subprocess.run(
+        [sys.executable, "-m", "tfk_tokfrag.cli", *args], capture_output=True, text=True,
+        env=ENV, cwd=cwd, timeout=timeout,
+    )
+
+
+def test_list_shows_models_and_datasets(capsys):
+    assert cli.main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name in ("conv_net_digits", "lstm_video_moving_digits", "fused_digit_scenes",
+                 "moving_digits", "digit_scenes", "imdb_reviews"):
+        assert name in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "no_such_model", *QUICK], "Unknown model 'no_such_model'"),
+        (["train", "conv_net_digits", "--dataset", "no_such_data", *QUICK], "no_such_data"),
+        (["predict", "does/not/exist", "x.png"], "not a SavedModel folder: does/not/exist"),
+        (["export", "missing.keras", "out"], "the model does not exist: missing.keras"),
+        (["evaluate", "missing.keras", "--dataset", "digits"], "does not exist"),
+        (["tensorboard", "--logdir", "no/such/runs"], "does not exist: no/such/runs"),
+    ],
+)
+def test_user_errors_end_with_one_line_and_status_2(args, message, capsys):
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("tfk-tokfrag: error:") and message in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_user_error_prints_no_traceback_from_the_console_script():
+    result = _run("train", "nope")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    # (TensorFlow's C++ start-up lines, which no setting silences, may come first.)
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("tfk-tokfrag: error: Unknown model 'nope'")
+
+
+@pytest.mark.large
+def test_train_export_evaluate_predict(tmp_path, capsys):
+    export = tmp_path / "saved"
+    ckpt = tmp_path / "ckpt"
+    code = cli.main([
+        "train", "conv_net_digits", "--dataset", "digits", *QUICK,
+        "--logdir", str(tmp_path / "runs" / "quick"), "--export", str(export),
+        "--checkpoint-dir", str(ckpt), "--set", "filters=[8, 16]", "--set", "dense_units=16",
+    ])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Test accuracy:" in out and (ckpt / "model.keras").exists()
+    assert not (ckpt / "backup").exists()  # a finished run leaves no backup behind
+
+    assert cli.main(["evaluate", str(ckpt / "model.keras"), "--dataset", "digits"]) == 0
+    keras_line = capsys.readouterr().out
+    assert cli.main(["evaluate", str(export), "--dataset", "digits"]) == 0
+    saved_line = capsys.readouterr().out
+    assert keras_line.split("(")[1] == saved_line.split("(")[1]  # same correct/total
+
+    assert cli.main(["export", str(ckpt / "model.keras"), str(tmp_path / "again"),
+                     "--dataset", "digits"]) == 0
+    meta = json.loads((tmp_path / "again" / "tfk_tokfrag.json").read_text())
+    assert meta["class_names"] == [str(i) for i in range(10)]
+    assert 0.0 <= meta["metrics"]["test_accuracy"] <= 1.0
+
+    images, labels = load_digits_arrays()["test"]
+    png = tmp_path / "digit.png"
+    png.write_bytes(tf.io.encode_png(images[0]).numpy())
+    not_image = tmp_path / "notes.txt"
+    not_image.write_text("hello")
+    assert cli.main(["predict", str(export), str(png)]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"{png}: ") and line.count(",") == 2  # top-3 with names
+    assert cli.main(["predict", str(export), str(not_image)]) == 2
+    assert "not an image" in capsys.readouterr().err
+
+
+@pytest.mark.large
+def test_predict_video_inputs_and_errors(tmp_path, capsys):
+    from tfk_tokfrag.export import export_saved_model
+    from tfk_tokfrag.models import get_model
+
+    model = get_model("lstm_video_moving_digits", encoder_filters=(4,), encoder_dim=8,
+                      lstm_units=4)
+    export_saved_model(model, tmp_path / "video_model",
+                       class_names=["E", "NE", "N", "NW", "W", "SW", "S", "SE"])
+    clip = np.random.default_rng(0).integers(0, 256, (7, 32, 32, 1), dtype=np.uint8)
+    np.save(tmp_path / "clip.npy", clip)
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i, frame in enumerate(clip[:5]):
+        (frames / f"{i:03d}.png").write_bytes(tf.io.encode_png(frame).numpy())
+    assert cli.main(["predict", str(tmp_path / "video_model"), str(tmp_path / "clip.npy"),
+                     str(frames)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 2
+    empty = tmp_path / "empty_clip"
+    empty.mkdir()
+    assert cli.main(["predict", str(tmp_path / "video_model"), str(empty)]) == 2
+    assert "has no frames" in capsys.readouterr().err
+
+
+def _backup_epoch(ckpt):
+    path = os.path.join(ckpt, "backup", "current", "training_metadata.json")
+    try:
+        with open(path) as f:
+            return json.load(f)["epoch"]
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+@pytest.mark.large
+def test_killed_training_resumes_from_the_last_backup(tmp_path):
+    """SIGKILL a real training process mid-run; the same command picks up from there."""
+    common = [
+        "train", "conv_net_digits", "--dataset", "digits", "--epochs", "6", "--verbose", "2",
+        "--set", "filters=[8, 16]", "--set", "dense_units=32", "--set", "augmentation=0",
+    ]
+    ckpt = str(tmp_path / "ckpt")
+    command = [sys.executable, "-m", "tfk_tokfrag.cli", *common, "--checkpoint-dir", ckpt,
+               "--logdir", str(tmp_path / "runs")]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env=ENV, cwd=tmp_path, text=True)
+    deadline = time.time() + 240
+    while _backup_epoch(ckpt) < 2 and time.time() < deadline and process.poll() is None:
+        time.sleep(0.2)
+    assert process.poll() is None, "training finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.communicate()
+    killed_at = _backup_epoch(ckpt)
+    assert 2 <= killed_at < 6
+
+    resumed = subprocess.run(command, capture_output=True, text=True, env=ENV, cwd=tmp_path,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stdout[-2000:] + resumed.stderr[-2000:]
+    epochs_run = [line for line in resumed.stdout.splitlines() if line.startswith("Epoch ")]
+    # No completed epoch is lost: the second run starts right after the last backup.
+    assert epochs_run[0] == f"Epoch {killed_at + 1}/6", epochs_run
+    assert f"Resumed from the backup of epoch {killed_at}." in resumed.stdout
+    resumed_accuracy = float(resumed.stdout.split("Test accuracy: ")[1].split()[0])
+
+    straight = _run(*common, "--checkpoint-dir", str(tmp_path / "straight"), "--logdir",
+                    str(tmp_path / "runs2"), cwd=tmp_path)
+    assert straight.returncode == 0
+    straight_accuracy = float(straight.stdout.split("Test accuracy: ")[1].split()[0])
+    assert abs(resumed_accuracy - straight_accuracy) < 0.03

@@ -1,0 +1,367 @@
+"""The `tfk-tokfrag` command line: list, train, evaluate, export, predict, tensorboard.
+
+    tfk-tokfrag list
+    tfk-tokfrag train conv_net_digits --dataset digits --epochs 60 \\
+        --logdir runs/conv_net_digits --export saved_models/conv_net_digits
+    tfk-tokfrag evaluate checkpoints/conv_net_digits/model.keras --dataset digits
+    tfk-tokfrag export checkpoints/conv_net_digits/model.keras saved_models/conv_net_digits
+    tfk-tokfrag predict saved_models/conv_net_digits digit.png
+    tfk-tokfrag tensorboard --logdir runs
+
+Errors a user can make end with one line on stderr and exit status 2, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+PROG = "tfk-tokfrag"
+VIDEO_ARRAY_SUFFIXES = (".npy",)
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
+
+
+class CliError(Exception):
+    """An error the user can fix; printed as one line."""
+
+
+def _parse_override(text: str) -> tuple[str, object]:
+    if "=" not in text:
+        raise CliError(f"--set takes KEY=VALUE (a JSON value). Received: {text!r}")
+    key, value = text.split("=", 1)
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value  # a bare string
+    if isinstance(parsed, list):
+        parsed = tuple(parsed)
+    return key.strip(), parsed
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("list", help="the zoo entries and the datasets")
+
+    train = sub.add_parser("train", help="train a zoo model with model.fit")
+    train.add_argument("model", help="a zoo entry (see `tfk-tokfrag list`)")
+    train.add_argument("--dataset", help="dataset name (default: the entry's)")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--weight-decay", type=float)
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                       help="override a builder argument, e.g. --set dropout=0.2")
+    train.add_argument("--logdir", help="TensorBoard log folder (default runs/MODEL)")
+    train.add_argument("--export", help="SavedModel destination, e.g. saved_models/MODEL")
+    train.add_argument("--checkpoint-dir",
+                       help="backups for resuming and model.keras (default checkpoints/MODEL)")
+    train.add_argument("--checkpoint-every-steps", type=int,
+                       help="also back up every N steps (default: every epoch)")
+    train.add_argument("--seed", type=int, default=42)
+    train.add_argument("--mixed-precision", choices=("mixed_float16", "mixed_bfloat16"))
+    train.add_argument("--jit-compile", action="store_true", help="compile with XLA")
+    train.add_argument("--max-steps-per-epoch", type=int, help="cap steps (quick runs)")
+    train.add_argument("--data-dir", help="TFDS data folder")
+    train.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
+
+    evaluate = sub.add_parser("evaluate", help="test accuracy of a .keras file or SavedModel")
+    evaluate.add_argument("model", help="a .keras file or a SavedModel folder")
+    evaluate.add_argument("--dataset", required=True)
+    evaluate.add_argument("--split", default="test")
+    evaluate.add_argument("--batch-size", type=int, default=128)
+    evaluate.add_argument("--seed", type=int, default=42)
+    evaluate.add_argument("--data-dir")
+
+    export = sub.add_parser("export", help="export a .keras file as a SavedModel")
+    export.add_argument("model", help="a .keras file (e.g. CHECKPOINT_DIR/model.keras)")
+    export.add_argument("output", help="destination folder, e.g. saved_models/NAME")
+    export.add_argument("--dataset", help="measure and record the test accuracy on it")
+    export.add_argument("--class-names", help="comma-separated label names")
+    export.add_argument("--seed", type=int, default=42)
+
+    predict = sub.add_parser("predict", help="classify inputs with a SavedModel")
+    predict.add_argument("saved_model")
+    predict.add_argument(
+        "inputs", nargs="+",
+        help="image files; text (a .txt file: one input per line, or the text itself); "
+        "a video as a folder of frame images or a .npy uint8 (T, H, W, C) array; for "
+        "multimodal models NAME=VALUE per input, e.g. image=a.png text='a three'",
+    )
+    predict.add_argument("--top", type=int, default=3)
+
+    tensorboard = sub.add_parser("tensorboard", help="start TensorBoard on 127.0.0.1")
+    tensorboard.add_argument("--logdir", default="runs")
+    tensorboard.add_argument("--port", type=int, default=6006, help="0 picks a free port")
+    return parser
+
+
+def _cmd_list(args) -> int:
+    from tfk_tokfrag.data import dataset_info, list_datasets
+    from tfk_tokfrag.models import get_entry, list_models
+
+    print("Models:")
+    for name in list_models():
+        entry = get_entry(name)
+        print(f"  {name:<28} {entry.task}  [dataset: {entry.dataset}]")
+    print("Datasets:")
+    for name in list_datasets():
+        info = dataset_info(name)
+        print(f"  {name:<28} {info['description'].splitlines()[0] if info['description'] else ''}".rstrip())
+    return 0
+
+
+def _cmd_train(args) -> int:
+    from tfk_tokfrag.training.train_model import train_model
+
+    overrides = dict(_parse_override(o) for o in args.set)
+    logdir = args.logdir or os.path.join("runs", args.model)
+    checkpoint_dir = args.checkpoint_dir or os.path.join("checkpoints", args.model)
+    result = train_model(
+        args.model,
+        dataset=args.dataset,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        weight_decay=args.weight_decay,
+        overrides=overrides,
+        logdir=logdir,
+        export=args.export,
+        checkpoint_dir=checkpoint_dir,
+        checkpoint_every_steps=args.checkpoint_every_steps,
+        seed=args.seed,
+        mixed_precision=args.mixed_precision,
+        jit_compile=True if args.jit_compile else "auto",
+        max_steps_per_epoch=args.max_steps_per_epoch,
+        data_dir=args.data_dir,
+        verbose=args.verbose,
+    )
+    if result.initial_epoch:
+        print(f"Resumed from the backup of epoch {result.initial_epoch}.")
+    print(f"Test accuracy: {result.test_accuracy:.4f} ({result.train_seconds:.1f} s of training)")
+    print(f"Saved {result.keras_path}")
+    if result.export_path:
+        print(f"Exported the SavedModel to {result.export_path}")
+    print(f"Watch the run: {PROG} tensorboard --logdir {os.path.dirname(logdir) or logdir}")
+    return 0
+
+
+def _is_saved_model(path: str) -> bool:
+    return os.path.isdir(path) and os.path.exists(os.path.join(path, "saved_model.pb"))
+
+
+def _require_path(path: str, what: str) -> None:
+    if not os.path.exists(path):
+        raise CliError(f"{what} does not exist: {path}")
+
+
+def _cmd_evaluate(args) -> int:
+    import numpy as np
+    import tensorflow as tf
+
+    from tfk_tokfrag.data import load_dataset
+
+    _require_path(args.model, "the model")
+    data = load_dataset(args.dataset, args.split, args.batch_size, seed=args.seed,
+                        data_dir=args.data_dir, shuffle=False)
+    correct = total = 0
+    if _is_saved_model(args.model):
+        serve = tf.saved_model.load(args.model).serve
+        for inputs, labels in data:
+            predicted = serve(inputs)["class_id"].numpy()
+            correct += int(np.sum(predicted == labels.numpy()))
+            total += len(predicted)
+    elif args.model.endswith(".keras"):
+        import keras
+
+        model = keras.saving.load_model(args.model, safe_mode=True)
+        for inputs, labels in data:
+            predicted = np.argmax(model.predict_on_batch(inputs), axis=-1)
+            correct += int(np.sum(predicted == labels.numpy()))
+            total += len(predicted)
+    else:
+        raise CliError(f"expected a .keras file or a SavedModel folder: {args.model}")
+    print(f"{args.dataset}/{args.split}: accuracy {correct / max(total, 1):.4f} "
+          f"({correct}/{total})")
+    return 0
+
+
+def _cmd_export(args) -> int:
+    import keras
+
+    from tfk_tokfrag.export import export_saved_model
+
+    _require_path(args.model, "the model")
+    if not args.model.endswith(".keras"):
+        raise CliError(f"expected a .keras file: {args.model}")
+    model = keras.saving.load_model(args.model, safe_mode=True)
+    class_names = args.class_names.split(",") if args.class_names else None
+    metrics = {}
+    if args.dataset:
+        from tfk_tokfrag.data import dataset_info, load_dataset
+
+        class_names = class_names or list(dataset_info(args.dataset)["class_names"])
+        data = load_dataset(args.dataset, "test", 128, seed=args.seed, shuffle=False)
+        model.compile(metrics=["accuracy"], loss="sparse_categorical_crossentropy")
+        metrics = {"test_accuracy": float(model.evaluate(data, verbose=0, return_dict=True)
+                                          ["accuracy"]), "dataset": args.dataset}
+    export_saved_model(model, args.output, class_names=class_names, metrics=metrics,
+                       model_name=os.path.splitext(os.path.basename(args.model))[0])
+    print(f"Exported the SavedModel to {args.output}"
+          + (f" (test accuracy {metrics['test_accuracy']:.4f})" if metrics else ""))
+    return 0
+
+
+def _read_image_bytes(path: str) -> bytes:
+    import tensorflow as tf
+
+    _require_path(path, "the input")
+    data = open(path, "rb").read()
+    try:
+        tf.io.decode_image(data, expand_animations=False)
+    except (tf.errors.InvalidArgumentError, tf.errors.UnknownError):
+        raise CliError(f"not an image (PNG, JPEG, BMP or GIF): {path}") from None
+    return data
+
+
+def _read_video(path: str, spec: dict):
+    """A clip as uint8 (T, H, W, C): a .npy array or a folder of frame images."""
+    import numpy as np
+    import tensorflow as tf
+
+    _require_path(path, "the video")
+    height, width, channels = spec["shape"][2:5]
+    if path.endswith(VIDEO_ARRAY_SUFFIXES):
+        clip = np.load(path)
+        if clip.ndim != 4 or clip.dtype != np.uint8:
+            raise CliError(
+                f"a video array must be uint8 (frames, height, width, channels); "
+                f"{path} holds {clip.dtype} {clip.shape}"
+            )
+    elif os.path.isdir(path):
+        frames = sorted(f for f in os.listdir(path) if f.lower().endswith(IMAGE_SUFFIXES))
+        if not frames:
+            raise CliError(f"the video has no frames (no image files in {path})")
+        clip = np.stack([
+            tf.io.decode_image(_read_image_bytes(os.path.join(path, f)), channels=channels,
+                               expand_animations=False).numpy()
+            for f in frames
+        ])
+    else:
+        raise CliError(f"a video is a folder of frame images or a .npy array: {path}")
+    if clip.shape[0] == 0:
+        raise CliError(f"the video has no frames: {path}")
+    if clip.shape[1:] != (height, width, channels):
+        clip = tf.cast(tf.image.resize(clip, (height, width)), tf.uint8).numpy()
+    return clip
+
+
+def _read_texts(value: str) -> list[str]:
+    if os.path.isfile(value):
+        with open(value, encoding="utf-8", errors="replace") as f:
+            return [line.rstrip("\n") for line in f if line.strip()]
+    return [value]
+
+
+def _prepare_inputs(spec, inputs: list[str]):
+    """Turns command-line inputs into `(endpoint name, [one batch per example])`."""
+    import numpy as np
+    import tensorflow as tf
+
+    if "dtype" not in spec:  # a dict-input model: NAME=VALUE per input
+        values = {}
+        for item in inputs:
+            if "=" not in item:
+                raise CliError(f"this model takes NAME=VALUE inputs with NAME in "
+                               f"{sorted(spec)}. Received: {item!r}")
+            key, value = item.split("=", 1)
+            if key not in spec:
+                raise CliError(f"unknown input {key!r}; the model takes {sorted(spec)}")
+            values[key] = value
+        missing = sorted(set(spec) - set(values))
+        if missing:
+            raise CliError(f"missing inputs: {missing}")
+        batch = {}
+        for key, value in values.items():
+            batch[key] = _prepare_inputs(spec[key], [value])[1][0][1]
+        return "serve", [(" ".join(inputs), batch)]
+    if spec["dtype"] == "string":
+        texts = [t for value in inputs for t in _read_texts(value)]
+        return "serve", [(t, tf.constant([t])) for t in texts]
+    rank = len(spec["shape"])
+    if rank == 5:
+        return "serve", [(p, tf.constant(_read_video(p, spec)[None])) for p in inputs]
+    if rank == 4:
+        return "serve_encoded_images", [
+            (p, tf.constant([_read_image_bytes(p)])) for p in inputs
+        ]
+    raise CliError(f"unsupported input signature {spec}")
+    return None, np.zeros(0)  # unreachable
+
+
+def _cmd_predict(args) -> int:
+    import numpy as np
+    import tensorflow as tf
+
+    from tfk_tokfrag.export import load_metadata
+
+    if not _is_saved_model(args.saved_model):
+        raise CliError(f"not a SavedModel folder: {args.saved_model}")
+    metadata = load_metadata(args.saved_model)
+    endpoint, examples = _prepare_inputs(metadata["inputs"], args.inputs)
+    model = tf.saved_model.load(args.saved_model)
+    serve = getattr(model, endpoint)
+    names = metadata["class_names"]
+    for label, batch in examples:
+        out = serve(batch)
+        probabilities = out["probabilities"].numpy()[0]
+        top = np.argsort(-probabilities)[: args.top]
+        shown = ", ".join(f"{names[i]} {probabilities[i]:.3f}" for i in top)
+        print(f"{label}: {names[int(out['class_id'].numpy()[0])]}  ({shown})")
+    return 0
+
+
+def _cmd_tensorboard(args) -> int:
+    from tfk_tokfrag.training.tensorboard_server import start_tensorboard
+
+    _require_path(args.logdir, "the log folder")
+    try:
+        url, server = start_tensorboard(args.logdir, host="127.0.0.1", port=args.port)
+    except RuntimeError as error:  # e.g. the port is in use
+        raise CliError(str(error)) from None
+    print(f"TensorBoard at {url} (Ctrl+C to stop)", flush=True)
+    try:
+        return server.wait() or 0
+    finally:
+        server.stop()
+
+
+_COMMANDS = {
+    "list": _cmd_list,
+    "train": _cmd_train,
+    "evaluate": _cmd_evaluate,
+    "export": _cmd_export,
+    "predict": _cmd_predict,
+    "tensorboard": _cmd_tensorboard,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except (CliError, ValueError, FileNotFoundError, NotADirectoryError) as error:
+        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Private tf.data preprocessing ops shared by the TFDS and folder sources."""
+
+from __future__ import annotations
+
+import os
+
+import tensorflow as tf
+
+DATA_DIR_ENV = "TFK_TOKFRAG_DATA_DIR"
+
+
+def default_data_dir(data_dir: str | os.PathLike | None) -> str | None:
+    """`data_dir`, else `$TFK_TOKFRAG_DATA_DIR`, else `None` (TFDS's own default)."""
+    if data_dir is not None:
+        return os.fspath(data_dir)
+    return os.environ.get(DATA_DIR_ENV) or None
+
+
+def as_size(image_size, name: str = "image_size") -> tuple[int, int] | None:
+    """`None`, an int or an `(height, width)` pair -> `None` or a pair of ints."""
+    if image_size is None:
+        return None
+    if isinstance(image_size, int):
+        image_size = (image_size, image_size)
+    try:
+        height, width = (int(v) for v in image_size)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be None, a positive int or a (height, width) pair. "
+            f"Received: {name}={image_size!r}"
+        ) from None
+    if height < 1 or width < 1:
+        raise ValueError(f"{name} must be positive. Received: {name}={image_size!r}")
+    return height, width
+
+
+def check_num_frames(num_frames) -> int | None:
+    if num_frames is not None and (
+        not isinstance(num_frames, int) or isinstance(num_frames, bool) or num_frames < 1
+    ):
+        raise ValueError(
+            f"num_frames must be None or a positive int. Received: num_frames={num_frames!r}"
+        )
+    return num_frames
+
+
+def resize_uint8(images: tf.Tensor, size: tuple[int, int] | None) -> tf.Tensor:
+    """Resizes `(..., H, W, C)` uint8 images (bilinear, antialiased), keeping uint8.
+
+    A no-op when `size` is `None`; images already of that size are returned as is.
+    """
+    if size is None:
+        return images
+    shape = tf.shape(images)
+    same = tf.logical_and(tf.equal(shape[-3], size[0]), tf.equal(shape[-2], size[1]))
+
+    def _resize():
+        resized = tf.image.resize(images, size, method="bilinear", antialias=True)
+        return tf.cast(tf.clip_by_value(tf.round(resized), 0.0, 255.0), tf.uint8)
+
+    def _keep():
+        return tf.cast(tf.ensure_shape(images, images.shape), tf.uint8)
+
+    out = tf.cond(same, _keep, _resize)
+    out.set_shape(images.shape[:-3].concatenate([size[0], size[1], images.shape[-1]]))
+    return out
+
+
+def frame_indices(length: tf.Tensor, num_frames: int) -> tf.Tensor:
+    """`num_frames` evenly spaced frame indices over `length` frames (repeats if short).
+
+    Index k is `round(k * (length - 1) / (num_frames - 1))`: the first and last frames
+    are always kept; a clip shorter than `num_frames` has some frames repeated.
+    """
+    length = tf.cast(length, tf.float32)
+    if num_frames == 1:
+        return tf.zeros([1], tf.int32)
+    positions = tf.linspace(0.0, length - 1.0, num_frames)
+    return tf.cast(tf.round(positions), tf.int32)
+
+
+def subsample_frames(video: tf.Tensor, num_frames: int | None) -> tf.Tensor:
+    """Keeps `num_frames` evenly spaced frames of a `(T, ...)` clip (`None`: all)."""
+    if num_frames is None:
+        return video
+    out = tf.gather(video, frame_indices(tf.shape(video)[0], num_frames))
+    out.set_shape([num_frames, *video.shape[1:]])
+    return out
+
+
+def decode_frames(encoded: tf.Tensor, channels: int) -> tf.Tensor:
+    """Decodes a 1-D tensor of encoded frames (PNG/JPEG/...) into `(T, H, W, C)` uint8."""
+    return tf.map_fn(
+        lambda f: tf.io.decode_image(f, channels=channels, expand_animations=False),
+        encoded,
+        fn_output_signature=tf.TensorSpec([None, None, channels], tf.uint8),
+    )

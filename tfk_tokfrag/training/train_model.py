@@ -1,0 +1,172 @@
+"""`train_model`: one call from a zoo name to a trained, logged, exported model."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+
+import keras
+
+from tfk_tokfrag.training.fit import compile_classifier, steps_per_epoch
+from tfk_tokfrag.training.resumable_backup import ResumableBackup, atomic_save_model
+
+
+@dataclasses.dataclass
+class TrainResult:
+    """What `train_model` produced."""
+
+    model: keras.Model
+    history: dict
+    test_accuracy: float
+    train_seconds: float
+    initial_epoch: int
+    epochs: int
+    class_names: list[str]
+    keras_path: str | None = None
+    export_path: str | None = None
+
+
+def load_splits(dataset: str, batch_size: int, seed: int, data_dir: str | None = None):
+    """`(train, test, dataset_info)` batched pipelines of a named dataset."""
+    from tfk_tokfrag.data import dataset_info, load_dataset
+
+    info = dataset_info(dataset)
+    train = load_dataset(dataset, "train", batch_size, seed=seed, data_dir=data_dir)
+    test = load_dataset(dataset, "test", max(batch_size, 128), seed=seed, data_dir=data_dir)
+    return train, test, info
+
+
+def train_model(
+    model_name: str,
+    *,
+    dataset: str | None = None,
+    epochs: int | None = None,
+    batch_size: int | None = None,
+    learning_rate: float | None = None,
+    weight_decay: float | None = None,
+    overrides: dict | None = None,
+    logdir: str | None = None,
+    export: str | None = None,
+    checkpoint_dir: str | None = None,
+    checkpoint_every_steps: int | None = None,
+    seed: int = 42,
+    mixed_precision: str | None = None,
+    jit_compile: bool | str = "auto",
+    max_steps_per_epoch: int | None = None,
+    data_dir: str | None = None,
+    callbacks: list | None = None,
+    verbose: int | str = 1,
+) -> TrainResult:
+    """Trains the zoo entry `model_name` with `model.fit`, resumably, and exports it.
+
+    Everything not given comes from the entry's recipe (`get_entry(name).training`).
+    With `checkpoint_dir`, the training state is backed up atomically every epoch
+    (and every `checkpoint_every_steps` steps if given); a run killed at any point and
+    started again with the same arguments resumes from the last backup. The trained
+    model is saved to `checkpoint_dir/model.keras` and, with `export`, exported as a
+    SavedModel with its test accuracy in the metadata. With `logdir`, TensorBoard
+    gets scalars, histograms, hyperparameters and pictures of the tokens.
+    """
+    from tfk_tokfrag.export import export_saved_model
+    from tfk_tokfrag.models import adapt_text_vocabulary, get_entry, get_model
+    from tfk_tokfrag.training.callbacks import monitoring_callbacks
+
+    entry = get_entry(model_name)
+    recipe = dict(entry.training)
+    for key, value in (
+        ("epochs", epochs),
+        ("batch_size", batch_size),
+        ("learning_rate", learning_rate),
+        ("weight_decay", weight_decay),
+    ):
+        if value is not None:
+            recipe[key] = value
+    dataset = dataset or entry.dataset
+
+    if mixed_precision not in (None, "mixed_float16", "mixed_bfloat16"):
+        raise ValueError(
+            "mixed_precision must be 'mixed_float16' or 'mixed_bfloat16'. "
+            f"Received: mixed_precision={mixed_precision!r}"
+        )
+    keras.utils.set_random_seed(seed)
+    previous_policy = keras.mixed_precision.dtype_policy()
+    if mixed_precision:
+        keras.mixed_precision.set_dtype_policy(mixed_precision)
+    try:
+        train, test, info = load_splits(dataset, recipe["batch_size"], seed, data_dir)
+        if max_steps_per_epoch:
+            train = train.take(max_steps_per_epoch)
+        model = get_model(model_name, **(overrides or {}))
+    finally:
+        keras.mixed_precision.set_dtype_policy(previous_policy)
+
+    adapt_text_vocabulary(model, train)  # text models learn their vocabulary first
+    compile_classifier(
+        model,
+        total_steps=max(1, recipe["epochs"] * steps_per_epoch(train)),
+        learning_rate=recipe["learning_rate"],
+        weight_decay=recipe["weight_decay"],
+        jit_compile=jit_compile,
+    )
+    all_callbacks = list(callbacks or [])
+    backup = None
+    if checkpoint_dir:
+        backup = ResumableBackup(
+            os.path.join(checkpoint_dir, "backup"),
+            save_freq=checkpoint_every_steps or "epoch",
+        )
+        all_callbacks.append(backup)
+    if logdir:
+        inputs = next(iter(test))[0]
+        samples = (
+            {k: v[:4] for k, v in inputs.items()} if isinstance(inputs, dict) else inputs[:4]
+        )
+        all_callbacks += monitoring_callbacks(
+            logdir,
+            model=model,
+            sample_inputs=samples,
+            validation_data=test,
+            class_names=info["class_names"],
+            hparams={
+                "model": model_name,
+                "dataset": dataset,
+                "seed": seed,
+                "mixed_precision": mixed_precision or "float32",
+                **{k: v for k, v in recipe.items()},
+            },
+        )
+    start = time.perf_counter()
+    history = model.fit(
+        train,
+        epochs=recipe["epochs"],
+        validation_data=test,
+        callbacks=all_callbacks,
+        verbose=verbose,
+        shuffle=False,
+    )
+    train_seconds = time.perf_counter() - start
+    accuracy = float(model.evaluate(test, verbose=0, return_dict=True)["accuracy"])
+
+    keras_path = None
+    if checkpoint_dir:
+        keras_path = atomic_save_model(model, os.path.join(checkpoint_dir, "model.keras"))
+    if export:
+        export_saved_model(
+            model,
+            export,
+            class_names=info["class_names"],
+            model_name=model_name,
+            metrics={"test_accuracy": accuracy, "dataset": dataset},
+        )
+    return TrainResult(
+        model=model,
+        history=history.history,
+        test_accuracy=accuracy,
+        train_seconds=train_seconds,
+        initial_epoch=backup.restored_epoch if backup else 0,
+        epochs=recipe["epochs"],
+        class_names=list(info["class_names"]),
+        keras_path=keras_path,
+        export_path=export,
+    )
