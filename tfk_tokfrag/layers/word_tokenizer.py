@@ -527,33 +527,24 @@ class WordTokenizer(keras.layers.Layer):
             x = tf.strings.regex_replace(x, _text_ops.PUNCTUATION_REGEX, "")
         if not ascii_only and self.split != "character":
             x = tf.strings.regex_replace(x, _text_ops.UNICODE_SPACE_REGEX, " ")
+            if self.split == "cjk":
+                x = tf.strings.regex_replace(x, _text_ops.CJK_SPLIT_REGEX, r" \1 ")
         return x
-
-    def _split_strings(self, x: tf.Tensor, ascii_only: bool) -> tf.RaggedTensor:
-        x = self._standardize_strings(x, ascii_only)
-        if self.split == "character":
-            return tf.strings.unicode_split(x, "UTF-8")
-        tokens = tf.strings.split(x)
-        if self.split == "cjk" and not ascii_only:
-            # Same tokens as spacing out every CJK character with a regex, then
-            # splitting (see `split_cjk_words`), several times faster.
-            tokens = _text_ops.split_cjk_words(tokens)
-        return tokens
 
     def _tokenize(self, x: tf.Tensor) -> tf.RaggedTensor:
         """Rank-1 strings -> ragged string tokens (special tokens as placeholders)."""
         ascii_only = tf.reduce_all(
             tf.strings.regex_full_match(x, _text_ops.ASCII_ONLY_REGEX)
         )
-
-        def branch(ascii_only_):
-            tokens = self._split_strings(x, ascii_only_)
-            return tokens.flat_values, tokens.row_splits
-
-        values, row_splits = tf.cond(
-            ascii_only, lambda: branch(True), lambda: branch(False)
+        x = tf.cond(
+            ascii_only,
+            lambda: self._standardize_strings(x, True),
+            lambda: self._standardize_strings(x, False),
         )
-        tokens = tf.RaggedTensor.from_row_splits(values, row_splits, validate=False)
+        if self.split == "character":
+            tokens = tf.strings.unicode_split(x, "UTF-8")
+        else:
+            tokens = tf.strings.split(x)
         if self._ngram_widths is not None:
             tokens = tf.strings.ngrams(
                 tokens, ngram_width=self._ngram_widths, separator=" "
@@ -591,7 +582,7 @@ class WordTokenizer(keras.layers.Layer):
     def _to_dense(self, ids: tf.RaggedTensor) -> tf.Tensor:
         length = self.sequence_length
         # `to_tensor(shape=...)` keeps the first `length` ids of each row itself, so
-        # only left truncation needs a ragged slice (the slice costs several ops).
+        # only left truncation and left padding need a ragged slice (several ops).
         if self.truncation_side == "left":
             ids = ids[:, -length:]
         elif self.padding_side == "left":
