@@ -173,9 +173,9 @@ def _cmd_evaluate(args) -> int:
                         data_dir=args.data_dir, shuffle=False)
     correct = total = 0
     if _is_saved_model(args.model):
-        serve = tf.saved_model.load(args.model).serve
+        artifact = tf.saved_model.load(args.model)  # keep it alive: it owns the variables
         for inputs, labels in data:
-            predicted = serve(inputs)["class_id"].numpy()
+            predicted = artifact.serve(inputs)["class_id"].numpy()
             correct += int(np.sum(predicted == labels.numpy()))
             total += len(predicted)
     elif args.model.endswith(".keras"):

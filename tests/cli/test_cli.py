@@ -80,6 +80,7 @@ def test_train_export_evaluate_predict(tmp_path, capsys):
 
     assert cli.main(["export", str(ckpt / "model.keras"), str(tmp_path / "again"),
                      "--dataset", "digits"]) == 0
+    assert "Exported the SavedModel" in capsys.readouterr().out
     meta = json.loads((tmp_path / "again" / "tfk_tokfrag.json").read_text())
     assert meta["class_names"] == [str(i) for i in range(10)]
     assert 0.0 <= meta["metrics"]["test_accuracy"] <= 1.0

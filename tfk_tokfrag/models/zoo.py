@@ -88,10 +88,10 @@ _SCENES = {
     "text_sequence_length": 12,
     "text_split": "cjk",
 }
-_SCENES_RECIPE = {"epochs": 15, "batch_size": 32, "learning_rate": 2e-3}
+_SCENES_RECIPE = {"epochs": 25, "batch_size": 32, "learning_rate": 2e-3}
 
 for _name, _modalities, _fusion, _task in (
-    ("fused_digit_scenes", ("image", "text", "video"), "gated_sum",
+    ("fused_digit_scenes", ("image", "text", "video"), "concat",
      "multimodal classification (image + caption + clip of a digit, 10 classes)"),
     ("image_only_digit_scenes", ("image",), "concat",
      "the image branch of fused_digit_scenes alone"),
@@ -110,7 +110,7 @@ for _name, _modalities, _fusion, _task in (
         description=(
             "Raw uint8 image (PixelTokenizer, 2x2 patches, ConvNet), raw caption "
             "(WordTokenizer with CJK split, Embedding, BiLSTM) and raw clip "
-            "(TemporalFragmenter, frame ConvNet, BiLSTM), fused by a softmax gate."
+            "(TemporalFragmenter, frame ConvNet, BiLSTM), fused by concatenation."
             if len(_modalities) > 1
             else "One branch of fused_digit_scenes, trained alone: the reference the "
             "fused model must beat."
