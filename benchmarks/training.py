@@ -30,7 +30,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import _timing  # noqa: E402
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 
 from tfk_tokfrag.data import digits_dataset, load_digits_arrays  # noqa: E402
 from tfk_tokfrag.models import get_entry, get_model  # noqa: E402

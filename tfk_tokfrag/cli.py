@@ -113,8 +113,9 @@ def _cmd_list(args) -> int:
         print(f"  {name:<28} {entry.task}  [dataset: {entry.dataset}]")
     print("Datasets:")
     for name in list_datasets():
-        info = dataset_info(name)
-        print(f"  {name:<28} {info['description'].splitlines()[0] if info['description'] else ''}".rstrip())
+        description = dataset_info(name)["description"] or ""
+        first_line = description.splitlines()[0] if description else ""
+        print(f"  {name:<28} {first_line}".rstrip())
     return 0
 
 
@@ -173,7 +174,12 @@ def _cmd_evaluate(args) -> int:
                         data_dir=args.data_dir, shuffle=False)
     correct = total = 0
     if _is_saved_model(args.model):
+        from tfk_tokfrag.export import load_metadata
+
         artifact = tf.saved_model.load(args.model)  # keep it alive: it owns the variables
+        wanted = load_metadata(args.model)["inputs"]
+        if "dtype" not in wanted:  # dict inputs: keep only those the artifact takes
+            data = data.map(lambda x, y: ({k: x[k] for k in wanted}, y))
         for inputs, labels in data:
             predicted = artifact.serve(inputs)["class_id"].numpy()
             correct += int(np.sum(predicted == labels.numpy()))
@@ -181,8 +187,10 @@ def _cmd_evaluate(args) -> int:
     elif args.model.endswith(".keras"):
         import keras
 
+        from tfk_tokfrag.training.train_model import select_model_inputs
+
         model = keras.saving.load_model(args.model, safe_mode=True)
-        for inputs, labels in data:
+        for inputs, labels in select_model_inputs(data, model):
             predicted = np.argmax(model.predict_on_batch(inputs), axis=-1)
             correct += int(np.sum(predicted == labels.numpy()))
             total += len(predicted)
@@ -208,7 +216,10 @@ def _cmd_export(args) -> int:
         from tfk_tokfrag.data import dataset_info, load_dataset
 
         class_names = class_names or list(dataset_info(args.dataset)["class_names"])
+        from tfk_tokfrag.training.train_model import select_model_inputs
+
         data = load_dataset(args.dataset, "test", 128, seed=args.seed, shuffle=False)
+        data = select_model_inputs(data, model)
         model.compile(metrics=["accuracy"], loss="sparse_categorical_crossentropy")
         metrics = {"test_accuracy": float(model.evaluate(data, verbose=0, return_dict=True)
                                           ["accuracy"]), "dataset": args.dataset}
@@ -272,7 +283,6 @@ def _read_texts(value: str) -> list[str]:
 
 def _prepare_inputs(spec, inputs: list[str]):
     """Turns command-line inputs into `(endpoint name, [one batch per example])`."""
-    import numpy as np
     import tensorflow as tf
 
     if "dtype" not in spec:  # a dict-input model: NAME=VALUE per input
@@ -303,7 +313,6 @@ def _prepare_inputs(spec, inputs: list[str]):
             (p, tf.constant([_read_image_bytes(p)])) for p in inputs
         ]
     raise CliError(f"unsupported input signature {spec}")
-    return None, np.zeros(0)  # unreachable
 
 
 def _cmd_predict(args) -> int:

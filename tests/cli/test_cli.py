@@ -166,3 +166,24 @@ def test_killed_training_resumes_from_the_last_backup(tmp_path):
     assert straight.returncode == 0
     straight_accuracy = float(straight.stdout.split("Test accuracy: ")[1].split()[0])
     assert abs(resumed_accuracy - straight_accuracy) < 0.03
+
+
+@pytest.mark.large
+@pytest.mark.parametrize("flags", [["--mixed-precision", "mixed_float16"], ["--jit-compile"]])
+def test_train_with_mixed_precision_or_xla(tmp_path, capsys, flags):
+    import keras
+
+    code = cli.main([
+        "train", "conv_net_digits", "--dataset", "digits", *QUICK, *flags,
+        "--logdir", str(tmp_path / "runs"), "--checkpoint-dir", str(tmp_path / "ckpt"),
+        "--export", str(tmp_path / "saved"), "--set", "filters=[8, 16]",
+    ])
+    assert code == 0, capsys.readouterr().err
+    model = keras.saving.load_model(tmp_path / "ckpt" / "model.keras", safe_mode=True)
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    expected = "mixed_float16" if "--mixed-precision" in flags else "float32"
+    assert convs[0].dtype_policy.name == expected
+    assert keras.mixed_precision.dtype_policy().name == "float32"  # global policy restored
+    artifact = tf.saved_model.load(str(tmp_path / "saved"))
+    served = artifact.serve(tf.zeros((2, 8, 8, 1), tf.uint8))
+    assert served["probabilities"].dtype == tf.float32

@@ -37,6 +37,30 @@ def load_splits(dataset: str, batch_size: int, seed: int, data_dir: str | None =
     return train, test, info
 
 
+def select_model_inputs(dataset, model: keras.Model):
+    """Keeps only the dict entries of `(inputs, label)` that `model` takes.
+
+    A dataset with more modalities than the model (e.g. `digit_scenes` for an
+    image-only model) would otherwise be matched to the model's inputs by position.
+    """
+    import tensorflow as tf
+
+    structure = model.input
+    spec = dataset.element_spec[0]
+    if not isinstance(structure, dict) or not isinstance(spec, dict):
+        return dataset
+    keys = list(structure)
+    missing = sorted(set(keys) - set(spec))
+    if missing:
+        raise ValueError(f"The dataset has no {missing} input for model {model.name!r}; "
+                         f"it has {sorted(spec)}.")
+    if set(spec) == set(keys):
+        return dataset
+    return dataset.map(
+        lambda x, y: ({k: x[k] for k in keys}, y), num_parallel_calls=tf.data.AUTOTUNE
+    )
+
+
 def train_model(
     model_name: str,
     *,
@@ -98,6 +122,7 @@ def train_model(
         if max_steps_per_epoch:
             train = train.take(max_steps_per_epoch)
         model = get_model(model_name, **(overrides or {}))
+        train, test = select_model_inputs(train, model), select_model_inputs(test, model)
     finally:
         keras.mixed_precision.set_dtype_policy(previous_policy)
 
