@@ -53,3 +53,15 @@ def print_table(rows: list[dict], columns: list[str]) -> None:
     print("|" + "|".join("---" for _ in columns) + "|")
     for row in rows:
         print("| " + " | ".join(str(row.get(c, "")) for c in columns) + " |")
+
+
+def repeat_calls(fn: Callable, x, calls: int) -> Callable[[], object]:
+    """A callable running `fn(x)` `calls` times (keeps short calls above timer noise)."""
+
+    def run():
+        out = None
+        for _ in range(calls):
+            out = fn(x)
+        return out
+
+    return run

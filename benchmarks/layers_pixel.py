@@ -67,15 +67,7 @@ def _reshape_anchor(batch, image, size, channels=3):
     return anchor
 
 
-def _loop(fn, x, calls):
-    """Runs `fn(x)` `calls` times (keeps short calls above timer noise)."""
-
-    def run():
-        for _ in range(calls):
-            out = fn(x)
-        return out
-
-    return run
+_loop = _timing.repeat_calls
 
 
 def run(repeats: int = 7) -> list[dict]:

@@ -8,18 +8,7 @@ import keras
 
 from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
 from tfk_tokfrag.layers.random_shift_rotate import RandomShiftRotate
-
-
-def _validate_positive_ints(name: str, values) -> tuple[int, ...]:
-    if isinstance(values, int):
-        values = (values,)
-    values = tuple(values)
-    if not values or any(not isinstance(v, int) or isinstance(v, bool) or v < 1 for v in values):
-        raise ValueError(
-            f"{name} must be a positive int or a non-empty sequence of them. "
-            f"Received: {name}={values!r}"
-        )
-    return values
+from tfk_tokfrag.models import _validation as _check
 
 
 def conv_net(
@@ -87,25 +76,20 @@ def conv_net(
             "input_shape must be (height, width, channels). "
             f"Received: input_shape={tuple(input_shape)!r}"
         )
-    if not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(f"num_classes must be an int >= 2. Received: num_classes={num_classes!r}")
-    filters = _validate_positive_ints("filters", filters)
-    (kernel_size,) = _validate_positive_ints("kernel_size", kernel_size)
-    (convs_per_block,) = _validate_positive_ints("convs_per_block", convs_per_block)
-    dense_units = () if dense_units in ((), []) else _validate_positive_ints(
+    _check.num_classes(num_classes)
+    filters = _check.positive_ints("filters", filters)
+    (kernel_size,) = _check.positive_ints("kernel_size", kernel_size)
+    (convs_per_block,) = _check.positive_ints("convs_per_block", convs_per_block)
+    dense_units = () if dense_units in ((), []) else _check.positive_ints(
         "dense_units", dense_units
     )
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1). Received: dropout={dropout!r}")
+    _check.rate("dropout", dropout)
     if not 0.0 <= augmentation < 0.5:
         raise ValueError(
             f"augmentation must be in [0, 0.5). Received: augmentation={augmentation!r}"
         )
-    if input_dtype not in ("uint8", "float16", "float32", "float64", "bfloat16"):
-        raise ValueError(
-            "input_dtype must be 'uint8' or a float dtype. "
-            f"Received: input_dtype={input_dtype!r}"
-        )
+    _check.choice("input_dtype", input_dtype,
+                  ("uint8", "float16", "float32", "float64", "bfloat16"))
 
     # === Functional Model ===
     inputs = keras.Input(shape=tuple(input_shape), dtype=input_dtype, name="image")

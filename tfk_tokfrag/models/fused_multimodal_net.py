@@ -8,7 +8,7 @@ import keras
 
 from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
 from tfk_tokfrag.layers.word_tokenizer import WordTokenizer
-from tfk_tokfrag.models.conv_net import _validate_positive_ints
+from tfk_tokfrag.models import _validation as _check
 from tfk_tokfrag.models.lstm_video_classifier import video_features
 
 MODALITIES = ("image", "text", "video")
@@ -124,18 +124,12 @@ def fused_multimodal_net(
             f"modalities must be a non-empty subset of {MODALITIES} without repeats. "
             f"Received: modalities={modalities!r}"
         )
-    if fusion not in FUSIONS:
-        raise ValueError(f"fusion must be one of {FUSIONS}. Received: fusion={fusion!r}")
-    if text_encoder not in TEXT_ENCODERS:
-        raise ValueError(
-            f"text_encoder must be one of {TEXT_ENCODERS}. Received: text_encoder={text_encoder!r}"
-        )
-    if not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(f"num_classes must be an int >= 2. Received: num_classes={num_classes!r}")
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1). Received: dropout={dropout!r}")
-    image_filters = _validate_positive_ints("image_filters", image_filters)
-    video_encoder_filters = _validate_positive_ints("video_encoder_filters", video_encoder_filters)
+    _check.choice("fusion", fusion, FUSIONS)
+    _check.choice("text_encoder", text_encoder, TEXT_ENCODERS)
+    _check.num_classes(num_classes)
+    _check.rate("dropout", dropout)
+    image_filters = _check.positive_ints("image_filters", image_filters)
+    video_encoder_filters = _check.positive_ints("video_encoder_filters", video_encoder_filters)
 
     # === Functional Model ===
     inputs, features = {}, []

@@ -9,7 +9,7 @@ import keras
 from tfk_tokfrag.layers.frame_wise import FrameWise
 from tfk_tokfrag.layers.masked_temporal_pooling import MaskedTemporalPooling
 from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter
-from tfk_tokfrag.models.conv_net import _validate_positive_ints
+from tfk_tokfrag.models import _validation as _check
 
 
 def frame_encoder(
@@ -150,20 +150,11 @@ def lstm_video_classifier(
             "input_shape must be (time, height, width, channels) with known height, "
             f"width and channels. Received: input_shape={input_shape!r}"
         )
-    if not isinstance(num_classes, int) or num_classes < 2:
-        raise ValueError(f"num_classes must be an int >= 2. Received: num_classes={num_classes!r}")
-    encoder_filters = _validate_positive_ints("encoder_filters", encoder_filters)
-    if fragment_pooling not in ("mean", "mean_and_delta"):
-        raise ValueError(
-            "fragment_pooling must be 'mean' or 'mean_and_delta'. "
-            f"Received: fragment_pooling={fragment_pooling!r}"
-        )
-    if temporal_head not in ("lstm", "average"):
-        raise ValueError(
-            f"temporal_head must be 'lstm' or 'average'. Received: temporal_head={temporal_head!r}"
-        )
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout must be in [0, 1). Received: dropout={dropout!r}")
+    _check.num_classes(num_classes)
+    encoder_filters = _check.positive_ints("encoder_filters", encoder_filters)
+    _check.choice("fragment_pooling", fragment_pooling, ("mean", "mean_and_delta"))
+    _check.choice("temporal_head", temporal_head, ("lstm", "average"))
+    _check.rate("dropout", dropout)
 
     # === Functional Model ===
     video = keras.Input(input_shape, dtype=input_dtype, name="video")
