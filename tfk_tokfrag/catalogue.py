@@ -121,6 +121,10 @@ def _card(entry, config: dict, measured: dict | None, others: dict) -> str:
             accuracy = f"{figures['test_accuracy']:.4f}" if figures else "not measured"
             lines.append(f"| {other} | {accuracy} |")
         lines.append("")
+        measured_others = [f["test_accuracy"] for f in others.values() if f]
+        if measured and measured_others and len(measured_others) == len(others):
+            margin = 100 * (measured["test_accuracy"] - max(measured_others))
+            lines += [f"Margin over the best of the others: {margin:+.1f} points.", ""]
         if entry.dataset == "moving_digits":
             lines += [
                 "Chance is 1/8 = 0.125. An order-free model sees the same bag of frames "
@@ -181,8 +185,12 @@ def main(argv=None) -> None:
     parser.add_argument("--only", nargs="*", help="entries to (re)measure (default: all)")
     parser.add_argument("--out", default="models")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--cards-only", action="store_true",
+                        help="rewrite the cards from the figures already in config.json")
     args = parser.parse_args(argv)
     names = args.only or list_models()
+    if args.cards_only:
+        names = []
     for name in names:
         entry = get_entry(name)
         measured = None
@@ -200,7 +208,7 @@ def main(argv=None) -> None:
     # Cards that compare with others are rewritten once all figures are in.
     for name in list_models():
         path = os.path.join(args.out, name, "config.json")
-        if name in COMPARISONS and os.path.exists(path):
+        if (args.cards_only or name in COMPARISONS) and os.path.exists(path):
             with open(path, encoding="utf-8") as f:
                 write_entry(name, args.out, json.load(f).get("measured"))
 

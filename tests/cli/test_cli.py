@@ -187,3 +187,21 @@ def test_train_with_mixed_precision_or_xla(tmp_path, capsys, flags):
     artifact = tf.saved_model.load(str(tmp_path / "saved"))
     served = artifact.serve(tf.zeros((2, 8, 8, 1), tf.uint8))
     assert served["probabilities"].dtype == tf.float32
+
+
+def test_predict_text_lines_and_literal_text(tmp_path, capsys):
+    from tfk_tokfrag.export import export_saved_model
+    from tfk_tokfrag.models import adapt_text_vocabulary, get_model
+
+    model = get_model("text_only_digit_scenes", text_units=4, fusion_dim=8)
+    adapt_text_vocabulary(model, ["maybe a three or a five", "可能是三、七或五"])
+    export_saved_model(model, tmp_path / "text_model",
+                       class_names=[f"digit {i}" for i in range(10)])
+    lines = tmp_path / "captions.txt"
+    lines.write_text("maybe a three or a five\n\n可能是三、七或五\n", encoding="utf-8")
+    assert cli.main(["predict", str(tmp_path / "text_model"), str(lines),
+                     "a seven, surely"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert [line.split(": ")[0] for line in out] == [
+        "maybe a three or a five", "可能是三、七或五", "a seven, surely"]
+    assert all(": digit " in line for line in out)

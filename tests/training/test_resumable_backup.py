@@ -1,0 +1,82 @@
+"""Backups and saved models survive a crash at any instant of a write."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+
+from tfk_tokfrag.training import ResumableBackup, atomic_save_model
+
+
+def _model():
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    model.compile("adam", "mse")
+    return model
+
+
+def _data():
+    rng = np.random.default_rng(0)
+    return rng.random((16, 4)).astype("float32"), rng.random((16, 3)).astype("float32")
+
+
+def test_a_crash_while_writing_a_backup_keeps_the_previous_one(tmp_path):
+    x, y = _data()
+    model = _model()
+    backup = ResumableBackup(tmp_path / "backup", delete_checkpoint=False)
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[backup])
+    good_weights = [w.copy() for w in model.get_weights()]
+
+    # The next backup dies half-way: a truncated weights file, then the process "dies".
+    def crash(filepath, overwrite=True):
+        with open(filepath, "wb") as f:
+            f.write(b"\x89HDF truncated")
+        raise KeyboardInterrupt("killed while writing")
+
+    model.fit(x, y, epochs=1, verbose=0)  # the weights move on
+    model.save_weights = crash
+    backup._current_epoch = 3
+    with pytest.raises(KeyboardInterrupt):
+        backup._save_model()
+
+    # A new process restores the last complete backup: epoch 2 and its weights.
+    fresh = _model()
+    fresh.build((None, 4))
+    restorer = ResumableBackup(tmp_path / "backup", delete_checkpoint=False)
+    restorer.set_model(fresh)
+    restorer.on_train_begin()
+    assert restorer.restored_epoch == 2
+    for a, b in zip(fresh.get_weights(), good_weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # And fit, given the same callback, runs only what was left.
+    again = _model()
+    history = again.fit(x, y, epochs=3, verbose=0,
+                        callbacks=[ResumableBackup(tmp_path / "backup")])
+    assert len(history.history["loss"]) == 1
+
+
+def test_finished_training_removes_its_backups(tmp_path):
+    x, y = _data()
+    model = _model()
+    model.fit(x, y, epochs=2, verbose=0,
+              callbacks=[ResumableBackup(tmp_path / "backup", save_freq=1)])
+    assert not os.path.exists(tmp_path / "backup")
+
+
+def test_atomic_save_model_never_leaves_a_broken_file(tmp_path):
+    model = _model()
+    path = tmp_path / "model.keras"
+    atomic_save_model(model, path)
+    before = path.read_bytes()
+
+    class Broken(keras.Model):
+        def save(self, filepath, **kwargs):
+            with open(filepath, "wb") as f:
+                f.write(b"partial")
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        atomic_save_model(Broken(), path)
+    assert path.read_bytes() == before
+    assert sorted(os.listdir(tmp_path)) == ["model.keras"]
+    keras.saving.load_model(path, safe_mode=True)
