@@ -281,10 +281,32 @@ def _read_texts(value: str) -> list[str]:
     return [value]
 
 
-def _prepare_inputs(spec, inputs: list[str]):
-    """Turns command-line inputs into `(endpoint name, [one batch per example])`."""
+def _decode_image(path: str, spec: dict):
+    """An image file as uint8 `(H, W, C)` of the model's size."""
     import tensorflow as tf
 
+    height, width, channels = spec["shape"][1:4]
+    image = tf.io.decode_image(_read_image_bytes(path), channels=channels,
+                               expand_animations=False)
+    if tuple(image.shape[:2]) != (height, width):
+        image = tf.cast(tf.round(tf.image.resize(image, (height, width), antialias=True)),
+                        tf.uint8)
+    return image
+
+
+def _prepare_inputs(spec, inputs: list[str], encoded_images: bool = True):
+    """Turns command-line inputs into `(endpoint name, [one batch per example])`.
+
+    Images go to the `serve_encoded_images` endpoint as bytes when the artifact has it
+    (`encoded_images`), else they are decoded here for `serve`.
+    """
+    import tensorflow as tf
+
+    if "dtype" not in spec and len(spec) == 1:  # one named input: plain values
+        (key,) = spec
+        values = [v.split("=", 1)[1] if v.startswith(f"{key}=") else v for v in inputs]
+        _, examples = _prepare_inputs(spec[key], values, encoded_images=False)
+        return "serve", [(label, {key: batch}) for label, batch in examples]
     if "dtype" not in spec:  # a dict-input model: NAME=VALUE per input
         values = {}
         for item in inputs:
@@ -300,7 +322,7 @@ def _prepare_inputs(spec, inputs: list[str]):
             raise CliError(f"missing inputs: {missing}")
         batch = {}
         for key, value in values.items():
-            batch[key] = _prepare_inputs(spec[key], [value])[1][0][1]
+            batch[key] = _prepare_inputs(spec[key], [value], encoded_images=False)[1][0][1]
         return "serve", [(" ".join(inputs), batch)]
     if spec["dtype"] == "string":
         texts = [t for value in inputs for t in _read_texts(value)]
@@ -308,10 +330,12 @@ def _prepare_inputs(spec, inputs: list[str]):
     rank = len(spec["shape"])
     if rank == 5:
         return "serve", [(p, tf.constant(_read_video(p, spec)[None])) for p in inputs]
-    if rank == 4:
+    if rank == 4 and encoded_images:
         return "serve_encoded_images", [
             (p, tf.constant([_read_image_bytes(p)])) for p in inputs
         ]
+    if rank == 4:
+        return "serve", [(p, _decode_image(p, spec)[None]) for p in inputs]
     raise CliError(f"unsupported input signature {spec}")
 
 

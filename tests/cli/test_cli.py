@@ -205,3 +205,24 @@ def test_predict_text_lines_and_literal_text(tmp_path, capsys):
     assert [line.split(": ")[0] for line in out] == [
         "maybe a three or a five", "可能是三、七或五", "a seven, surely"]
     assert all(": digit " in line for line in out)
+
+
+@pytest.mark.large
+def test_predict_multimodal_named_inputs(tmp_path, capsys):
+    from tfk_tokfrag.export import export_saved_model
+    from tfk_tokfrag.models import adapt_text_vocabulary, get_model
+
+    model = get_model("fused_digit_scenes", text_units=4, fusion_dim=8,
+                      image_filters=(4,), video_encoder_filters=(4,), video_lstm_units=4)
+    adapt_text_vocabulary(model, ["maybe a three or a five"])
+    export_saved_model(model, tmp_path / "fused")
+    rng = np.random.default_rng(0)
+    image = tmp_path / "scene.png"
+    image.write_bytes(tf.io.encode_png(rng.integers(0, 256, (32, 32, 1), np.uint8)).numpy())
+    np.save(tmp_path / "clip.npy", rng.integers(0, 256, (6, 16, 16, 1), np.uint8))
+    args = ["predict", str(tmp_path / "fused"), f"image={image}", "text=maybe a three",
+            f"video={tmp_path / 'clip.npy'}"]
+    assert cli.main(args) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 1
+    assert cli.main(args[:-1]) == 2
+    assert "missing inputs: ['video']" in capsys.readouterr().err
