@@ -35,6 +35,15 @@ QUERIES = [
 ]
 
 
+# Upper/lower case in and out of the BMP, context-dependent lower-casing (final
+# sigma, dotted I), CJK, ASCII and Unicode punctuation, Unicode spaces, a character
+# outside the BMP and U+FFFD.
+_PARITY_ALPHABET = (
+    "aZ Éé ΣσςΑ İı ǅ Ꭰꭰ Ａａ 我爱한글カナー々〆ｰ .,!?'-，。！「」《》¥+ \t\n"
+    "\u00a0\u3000\u2003\u0301\U0001F600\U00010400\U00020000\ufffd 09"
+)
+
+
 def _ids(x):
     return np.asarray(x.numpy() if hasattr(x, "numpy") else x)
 
@@ -382,6 +391,40 @@ class TestWordTokenizer(TestCase):
         assert int(tf.reduce_min(out)) >= 0
         layer.detokenize(out)
 
+    @settings(max_examples=60, deadline=None)
+    @given(
+        st.lists(
+            st.lists(
+                st.one_of(
+                    st.text(alphabet=_PARITY_ALPHABET, max_size=6).map(
+                        lambda t: t.encode("utf-8")
+                    ),
+                    st.text(max_size=3).map(lambda t: t.encode("utf-8", "replace")),
+                    st.binary(max_size=2),
+                ),
+                max_size=6,
+            ).map(b"".join),
+            min_size=1, max_size=4,
+        ),
+        st.sampled_from(["whitespace", "cjk"]),
+    )
+    def test_property_fast_paths_match_general_pipeline(self, blobs, split):
+        # The ASCII check, the one-scan "caseless" check with ASCII lower-casing and
+        # the capture-free CJK rewrite must give the tokens of the general pipeline:
+        # transcode, ICU lower-casing, punctuation, Unicode spaces, CJK regex, split.
+        _check_general_pipeline(blobs, split)
+
+    def test_fast_paths_match_general_pipeline_examples(self):
+        for split in ("whitespace", "cjk"):
+            for batch in (
+                ["我爱NLP 2024年！", "café naïve 我们\u3000ok"],  # caseless, valid
+                ["ÉCOLE Σ 我", "plain ASCII, Text."],  # needs ICU lower-casing
+                [b"\xff\xfe \xe6\x88 \xe6\x88\x91", "我"],  # malformed UTF-8
+                ["ASCII only, Here!", ""],  # ASCII path
+                ["emoji \U0001F600 𠮷野家 İstanbul"],  # outside the BMP
+            ):
+                _check_general_pipeline(batch, split)
+
     @settings(max_examples=25, deadline=None)
     @given(
         st.lists(
@@ -473,7 +516,30 @@ def _last4(tokens, oov):
 _LAYERS = {}
 
 
+def _check_general_pipeline(blobs, split):
+    """Tokens of the layer == those of the general (slowest) pipeline."""
+    from tfk_tokfrag.layers import _text_ops
+
+    layer = _shared_layer("parity_" + split)
+    x = tf.constant(blobs, dtype=tf.string)
+    ref = tf.strings.unicode_transcode(
+        x, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
+    )
+    ref = tf.strings.lower(ref, encoding="utf-8")
+    ref = tf.strings.regex_replace(ref, _text_ops.PUNCTUATION_REGEX, "")
+    ref = tf.strings.regex_replace(ref, _text_ops.UNICODE_SPACE_REGEX, " ")
+    if split == "cjk":
+        ref = tf.strings.regex_replace(ref, _text_ops.CJK_SPLIT_REGEX, r" \1 ")
+    expected = tf.strings.split(ref).to_list()
+    assert layer._tokenize(x).to_list() == expected
+    assert tf.function(layer._tokenize)(x).to_list() == expected
+
+
 def _shared_layer(key):
+    if key.startswith("parity_"):
+        if key not in _LAYERS:
+            _LAYERS[key] = WordTokenizer(split=key[len("parity_"):])
+        return _LAYERS[key]
     if key not in _LAYERS:
         _LAYERS[key] = WordTokenizer(
             vocabulary=["a", "ü", "我"], split="cjk", normalization="nfkc",

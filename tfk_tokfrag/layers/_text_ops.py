@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import unicodedata
 
+import numpy as np
 import tensorflow as tf
 
 # Unicode punctuation and symbols (a superset of TextVectorization's ASCII list).
@@ -38,6 +39,10 @@ PUNCTUATION_REGEX = r"[\p{P}\p{S}]"
 CJK_CHAR_CLASS = r"\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\x{30FC}\x{FF70}"
 CJK_SPLIT_REGEX = "([" + CJK_CHAR_CLASS + "])"
 CJK_SINGLE_CHAR_REGEX = "[" + CJK_CHAR_CLASS + "]"
+# Rewrite for `CJK_SINGLE_CHAR_REGEX` in `regex_replace`: the whole match (\0) with
+# spaces around. No capture group: RE2 then skips submatch extraction (~15% faster
+# than CJK_SPLIT_REGEX with " \1 " on Chinese text, which is one match per character).
+CJK_SPACED_REWRITE = r" \0 "
 
 # Non-ASCII white space that `tf.strings.split` does not split on.
 UNICODE_SPACE_REGEX = (
@@ -53,6 +58,51 @@ PRIVATE_PLANES_REGEX = r"[\x{F0000}-\x{10FFFF}]"
 ASCII_ONLY_REGEX = r"[\x00-\x7f]*"
 # Well-formed UTF-8 (RE2 rejects malformed bytes; surrogates excluded explicitly).
 VALID_UTF8_REGEX = r"[\x{0}-\x{D7FF}\x{E000}-\x{10FFFF}]*"
+
+
+def all_ascii(strings: tf.Tensor) -> tf.Tensor:
+    """Scalar bool: every byte of every string is < 0x80 (exact, invalid bytes too).
+
+    One join and one byte view of the whole batch: about 5x cheaper than
+    `regex_full_match(strings, ASCII_ONLY_REGEX)` on a batch of sentences.
+    """
+    raw = tf.io.decode_raw(tf.strings.reduce_join(strings), tf.uint8)
+    return tf.less(tf.reduce_max(raw), tf.constant(0x80, tf.uint8))
+
+
+@functools.lru_cache(maxsize=1)
+def caseless_utf8_regex() -> str:
+    """A full-match pattern for valid UTF-8 text that Unicode lower-casing leaves as
+    ASCII lower-casing does: ASCII plus every BMP character that
+    `tf.strings.lower(..., encoding="utf-8")` does not change, alone or between
+    letters (so context-dependent ones such as the final-sigma rule are out).
+
+    A batch that matches (e.g. Chinese text) can be validated and lower-cased with
+    one regex scan and the cheap ASCII `tf.strings.lower`, instead of a validity
+    scan and the ICU lower-casing (several times slower). Characters outside the
+    BMP are simply not allowed: such batches take the general path.
+    """
+    cps = np.array(
+        [c for c in range(0x80, 0x10000) if not 0xD800 <= c <= 0xDFFF], np.int32
+    )
+    with tf.init_scope():
+        chars = tf.strings.unicode_encode(tf.constant(cps[:, None]), "UTF-8")
+        same = np.ones(len(cps), bool)
+        for pre, post in (("", ""), ("A", "A"), ("A", ""), ("", "A"), ("Ab", "b")):
+            got = tf.strings.lower(tf.strings.join([pre, chars, post]), "utf-8")
+            want = tf.strings.join([pre.lower(), chars, post.lower()])
+            same &= tf.equal(got, want).numpy()
+    allowed = np.concatenate([np.arange(0x80, dtype=np.int32), cps[same]])
+    ranges, start, last = [], int(allowed[0]), int(allowed[0])
+    for c in allowed[1:].tolist():
+        if c != last + 1:
+            ranges.append((start, last))
+            start = c
+        last = c
+    ranges.append((start, last))
+    return "[" + "".join(
+        f"\\x{{{a:X}}}" if a == b else f"\\x{{{a:X}}}-\\x{{{b:X}}}" for a, b in ranges
+    ) + "]*"
 
 
 def special_placeholder(index: int) -> str:

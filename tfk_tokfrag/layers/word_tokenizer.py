@@ -498,16 +498,30 @@ class WordTokenizer(keras.layers.Layer):
 
     # -- the graph -------------------------------------------------------------------
     def _standardize_strings(self, x: tf.Tensor, ascii_only: bool) -> tf.Tensor:
+        lower = self.standardize in ("lower", "lower_and_strip_punctuation")
+        # Valid UTF-8 whose Unicode lower-casing is ASCII lower-casing (e.g. Chinese
+        # text, accented lower-case letters): one regex scan both validates it and
+        # lets the cheap ASCII `tf.strings.lower` replace the ICU one.
+        caseless = None
+        if not ascii_only and lower and self.normalization is None:
+            caseless = tf.reduce_all(
+                tf.strings.regex_full_match(x, _text_ops.caseless_utf8_regex())
+            )
         if not ascii_only:
             # Transcoding is costly: only when some string is malformed UTF-8.
-            x = tf.cond(
-                tf.reduce_all(
-                    tf.strings.regex_full_match(x, _text_ops.VALID_UTF8_REGEX)
-                ),
-                lambda: x,
-                lambda: tf.strings.unicode_transcode(
-                    x, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
-                ),
+            def checked():
+                return tf.cond(
+                    tf.reduce_all(
+                        tf.strings.regex_full_match(x, _text_ops.VALID_UTF8_REGEX)
+                    ),
+                    lambda: x,
+                    lambda: tf.strings.unicode_transcode(
+                        x, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
+                    ),
+                )
+
+            x = checked() if caseless is None else tf.cond(
+                caseless, lambda: x, checked
             )
             if self._special_list:
                 x = tf.strings.regex_replace(
@@ -521,21 +535,28 @@ class WordTokenizer(keras.layers.Layer):
             )
         if self.normalization == "nfkc" and not ascii_only:
             x = _text_ops.nfkc(x, self._nfkc_char_table, self._nfkc_pair_table)
-        if self.standardize in ("lower", "lower_and_strip_punctuation"):
-            x = tf.strings.lower(x, encoding="" if ascii_only else "utf-8")
+        if lower:
+            if caseless is None:
+                x = tf.strings.lower(x, encoding="" if ascii_only else "utf-8")
+            else:
+                x = tf.cond(
+                    caseless,
+                    lambda: tf.strings.lower(x),
+                    lambda: tf.strings.lower(x, encoding="utf-8"),
+                )
         if self.standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
             x = tf.strings.regex_replace(x, _text_ops.PUNCTUATION_REGEX, "")
         if not ascii_only and self.split != "character":
             x = tf.strings.regex_replace(x, _text_ops.UNICODE_SPACE_REGEX, " ")
             if self.split == "cjk":
-                x = tf.strings.regex_replace(x, _text_ops.CJK_SPLIT_REGEX, r" \1 ")
+                x = tf.strings.regex_replace(
+                    x, _text_ops.CJK_SINGLE_CHAR_REGEX, _text_ops.CJK_SPACED_REWRITE
+                )
         return x
 
     def _tokenize(self, x: tf.Tensor) -> tf.RaggedTensor:
         """Rank-1 strings -> ragged string tokens (special tokens as placeholders)."""
-        ascii_only = tf.reduce_all(
-            tf.strings.regex_full_match(x, _text_ops.ASCII_ONLY_REGEX)
-        )
+        ascii_only = _text_ops.all_ascii(x)
         x = tf.cond(
             ascii_only,
             lambda: self._standardize_strings(x, True),
