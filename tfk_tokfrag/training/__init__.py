@@ -8,6 +8,7 @@ from tfk_tokfrag.training.learning_rate_logger import LearningRateLogger
 from tfk_tokfrag.training.resumable_backup import ResumableBackup, atomic_save_model
 from tfk_tokfrag.training.tensorboard_server import start_tensorboard
 from tfk_tokfrag.training.token_pictures import TokenPictures
+from tfk_tokfrag.training.train_model import select_model_inputs
 
 __all__ = [
     "ConfusionMatrixCallback",
@@ -19,6 +20,7 @@ __all__ = [
     "compile_classifier",
     "fit_classifier",
     "monitoring_callbacks",
+    "select_model_inputs",
     "start_tensorboard",
     "steps_per_epoch",
 ]

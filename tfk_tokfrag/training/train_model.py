@@ -38,18 +38,25 @@ def load_splits(dataset: str, batch_size: int, seed: int, data_dir: str | None =
 
 
 def select_model_inputs(dataset, model: keras.Model):
-    """Keeps only the dict entries of `(inputs, label)` that `model` takes.
+    """Gives `model` exactly the named inputs it takes, from `(inputs, label)` batches.
 
     A dataset with more modalities than the model (e.g. `digit_scenes` for an
-    image-only model) would otherwise be matched to the model's inputs by position.
+    image-only model) keeps only the model's entries (Keras would otherwise match them
+    by position); a plain tensor (e.g. `imdb_reviews` text) feeding a model with one
+    named input (e.g. `{"text": ...}`) is wrapped under that name.
     """
     import tensorflow as tf
 
     structure = model.input
     spec = dataset.element_spec[0]
-    if not isinstance(structure, dict) or not isinstance(spec, dict):
+    if not isinstance(structure, dict):
         return dataset
     keys = list(structure)
+    if not isinstance(spec, dict):
+        if len(keys) != 1:
+            raise ValueError(f"Model {model.name!r} takes inputs {keys}; the dataset gives "
+                             "one unnamed input.")
+        return dataset.map(lambda x, y: ({keys[0]: x}, y), num_parallel_calls=tf.data.AUTOTUNE)
     missing = sorted(set(keys) - set(spec))
     if missing:
         raise ValueError(f"The dataset has no {missing} input for model {model.name!r}; "

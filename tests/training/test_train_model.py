@@ -1,0 +1,55 @@
+"""`train_model` end to end on the zoo entries whose data must be downloaded, with mocks."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tensorflow_datasets as tfds
+
+from tfk_tokfrag.export import load_metadata
+from tfk_tokfrag.training.train_model import select_model_inputs, train_model
+
+
+@pytest.mark.large
+@pytest.mark.parametrize(
+    "name, overrides, batch",
+    [
+        ("text_bilstm_imdb", {"text_max_tokens": 500, "text_sequence_length": 20,
+                              "text_embed_dim": 8, "text_units": 4}, ["a good film", "bad"]),
+        ("conv_net_classic", {"filters": (4, 8), "dense_units": 8}, None),
+    ],
+)
+def test_zoo_entries_train_on_mock_tfds_data(tmp_path, name, overrides, batch):
+    with tfds.testing.mock_data(num_examples=12, policy=tfds.testing.MockPolicy.USE_CODE):
+        result = train_model(
+            name, epochs=1, batch_size=4, overrides=overrides, max_steps_per_epoch=2,
+            export=str(tmp_path / "export"), checkpoint_dir=str(tmp_path / "ckpt"),
+            logdir=str(tmp_path / "runs"), verbose=0,
+        )
+    assert np.isfinite(result.history["loss"]).all()
+    assert 0.0 <= result.test_accuracy <= 1.0
+    meta = load_metadata(tmp_path / "export")
+    assert meta["metrics"]["dataset"] in ("imdb_reviews", "mnist")
+    artifact = tf.saved_model.load(str(tmp_path / "export"))
+    if batch is not None:  # the text model serves raw strings
+        out = artifact.serve({"text": tf.constant(batch)})
+    else:
+        out = artifact.serve(tf.zeros((2, 28, 28, 1), tf.uint8))
+    assert out["probabilities"].shape[0] == 2
+    assert len(meta["class_names"]) == out["probabilities"].shape[1]
+
+
+def test_select_model_inputs_names_and_filters():
+    from tfk_tokfrag.models import get_model
+
+    text_model = get_model("text_only_digit_scenes")
+    plain = tf.data.Dataset.from_tensors((tf.constant(["a b"]), tf.constant([0])))
+    (inputs, _), = list(select_model_inputs(plain, text_model))
+    assert list(inputs) == ["text"]
+    full = tf.data.Dataset.from_tensors(({"text": tf.constant(["a"]),
+                                          "image": tf.zeros((1, 16, 16, 1), tf.uint8)},
+                                         tf.constant([0])))
+    (inputs, _), = list(select_model_inputs(full, text_model))
+    assert list(inputs) == ["text"]
+    video_model = get_model("video_only_digit_scenes")
+    with pytest.raises(ValueError, match=r"no \['video'\] input"):
+        select_model_inputs(full, video_model)
