@@ -53,3 +53,17 @@ def test_select_model_inputs_names_and_filters():
     video_model = get_model("video_only_digit_scenes")
     with pytest.raises(ValueError, match=r"no \['video'\] input"):
         select_model_inputs(full, video_model)
+
+
+def test_fit_classifier_prepares_named_inputs_and_vocabulary():
+    from tfk_tokfrag.models import get_model
+    from tfk_tokfrag.training import fit_classifier
+
+    model = get_model("text_only_digit_scenes", text_units=4, fusion_dim=8)
+    data = tf.data.Dataset.from_tensor_slices(
+        ({"text": ["maybe a three", "maybe a five"], "image": tf.zeros((2, 16, 16, 1))},
+         [3, 5])
+    ).batch(2)
+    fit_classifier(model, data, epochs=1, validation_data=data, verbose=0)
+    tokenizer = model.get_layer("text_tokenizer")
+    assert {"maybe", "three", "five"} <= set(tokenizer.get_vocabulary())

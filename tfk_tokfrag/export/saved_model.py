@@ -202,7 +202,14 @@ def export_saved_model(
     os.makedirs(parent, exist_ok=True)
     tmp_dir = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
     try:
-        archive.write_out(tmp_dir, verbose=verbose)
+        logger = tf.get_logger()
+        level = logger.level
+        if not verbose:  # TensorFlow logs "Assets written to: <the temporary folder>"
+            logger.setLevel("ERROR")
+        try:
+            archive.write_out(tmp_dir, verbose=verbose)
+        finally:
+            logger.setLevel(level)
         metadata = {
             "model_name": model_name or model.name,
             "tfk_tokfrag_version": __version__,

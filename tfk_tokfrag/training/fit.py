@@ -63,12 +63,23 @@ def fit_classifier(
 ) -> keras.callbacks.History:
     """Compiles `model` with the zoo recipe and trains it with plain `model.fit`.
 
+    The data is made to fit the model first: a model with named inputs gets exactly
+    those (`select_model_inputs`), and a `WordTokenizer` without a vocabulary adapts
+    one on the training data (`adapt_text_vocabulary`).
+
     With `logdir`, `monitoring_callbacks` log to TensorBoard: scalars per epoch and
     every `update_freq` steps (learning rate included), weight histograms, the
     hyperparameters (HParams plugin), pictures of what the tokenizers make of
     `sample_inputs`, and a confusion matrix of `validation_data` after each epoch.
     `verbose=1` shows Keras' progress bar.
     """
+    from tfk_tokfrag.models import adapt_text_vocabulary
+    from tfk_tokfrag.training.train_model import select_model_inputs
+
+    train_data = select_model_inputs(train_data, model)
+    if validation_data is not None:
+        validation_data = select_model_inputs(validation_data, model)
+    adapt_text_vocabulary(model, train_data)
     compile_classifier(
         model,
         total_steps=max(1, epochs * steps_per_epoch(train_data)),
