@@ -526,7 +526,10 @@ def _check_general_pipeline(blobs, split):
         x, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
     )
     ref = tf.strings.lower(ref, encoding="utf-8")
-    ref = tf.strings.regex_replace(ref, _text_ops.PUNCTUATION_REGEX, "")
+    # In "cjk" mode punctuation separates words; elsewhere it is removed.
+    ref = tf.strings.regex_replace(
+        ref, _text_ops.PUNCTUATION_REGEX, " " if split == "cjk" else ""
+    )
     ref = tf.strings.regex_replace(ref, _text_ops.UNICODE_SPACE_REGEX, " ")
     if split == "cjk":
         ref = tf.strings.regex_replace(ref, _text_ops.CJK_SPLIT_REGEX, r" \1 ")
@@ -579,3 +582,13 @@ def _cjk_reference_tokens(text):
         if current:
             tokens.append(current)
     return tokens
+
+
+def test_cjk_punctuation_separates_words():
+    """Chinese has no spaces: its punctuation is where words end (hand-computed)."""
+    layer = WordTokenizer(split="cjk", vocabulary=["max", "2024", "年", "nlp", "full"])
+    tokens = layer._tokenize(tf.constant(["Max，2024年", "NLP、full。"])).to_list()
+    assert tokens == [[b"max", b"2024", "年".encode()], [b"nlp", b"full"]]
+    # Whitespace mode keeps TextVectorization's rule: punctuation is removed.
+    plain = WordTokenizer(vocabulary=["dont"])
+    assert plain._tokenize(tf.constant(["don't"])).to_list() == [[b"dont"]]

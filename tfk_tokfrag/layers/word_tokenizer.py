@@ -36,9 +36,11 @@ class WordTokenizer(keras.layers.Layer):
     Compared with `keras.layers.TextVectorization` (whose ids it reproduces for
     ASCII-cased text with ASCII punctuation): lower-casing is Unicode-aware ("É" ->
     "é"), punctuation stripping removes all Unicode punctuation and symbols
-    (`\\p{P}`, `\\p{S}`, so "，。！？「」" too), white space includes Unicode spaces
-    (U+00A0, U+3000, ...), and it adds CJK splitting, NFKC, special tokens, hashed OOV
-    buckets, `min_frequency`, left padding/truncation and `detokenize`.
+    (`\\p{P}`, `\\p{S}`, so "，。！？「」" too; with `split="cjk"` each becomes a
+    space, as punctuation is where words end in unspaced CJK text), white space
+    includes Unicode spaces (U+00A0, U+3000, ...), and it adds CJK splitting, NFKC,
+    special tokens, hashed OOV buckets, `min_frequency`, left padding/truncation and
+    `detokenize`.
 
     Ids: 0 is padding, `1..num_oov_buckets` are out-of-vocabulary ids (a token's
     bucket is `tf.strings.to_hash_bucket_fast`, as in `StringLookup`), then one id per
@@ -545,7 +547,12 @@ class WordTokenizer(keras.layers.Layer):
                     lambda: tf.strings.lower(x, encoding="utf-8"),
                 )
         if self.standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
-            x = tf.strings.regex_replace(x, _text_ops.PUNCTUATION_REGEX, "")
+            # CJK text has no spaces: there punctuation is the word boundary, so in
+            # "cjk" mode it becomes a space ("Max，2024年" -> max / 2024 / 年); elsewhere
+            # it is removed, as TextVectorization does ("don't" -> dont).
+            x = tf.strings.regex_replace(
+                x, _text_ops.PUNCTUATION_REGEX, " " if self.split == "cjk" else ""
+            )
         if not ascii_only and self.split != "character":
             x = tf.strings.regex_replace(x, _text_ops.UNICODE_SPACE_REGEX, " ")
             if self.split == "cjk":
