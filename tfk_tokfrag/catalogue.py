@@ -127,10 +127,12 @@ def _card(entry, config: dict, measured: dict | None, others: dict) -> str:
             lines += [f"Margin over the best of the others: {margin:+.1f} points.", ""]
         if entry.dataset == "moving_digits":
             lines += [
-                "Chance is 1/8 = 0.125. An order-free model sees the same bag of frames "
-                "for a clip and for the clip played backwards, whose label is the "
-                "opposite direction, so it can be right on at most one of the two: its "
-                "ceiling is 0.5.",
+                "Chance is 1/8 = 0.125. Each clip holds three alike digits drawing three "
+                "alike streaks: the target moves straight (its direction is the label), "
+                "two distractors bounce along their own streaks. Averaging the frames "
+                "loses which streak was straight and its sense, so a mean-frame model "
+                "can at best pick one of three streaks and one of two senses (1/6); "
+                "only the order of the frames tells.",
                 "",
             ]
     lines += [

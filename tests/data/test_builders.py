@@ -12,7 +12,6 @@ from tests.data.conftest import OFFLINE, prepare_offline
 from tfk_tokfrag.data.builders import _render
 from tfk_tokfrag.data.digits import load_digits_arrays
 
-
 VERSIONS = {"digits": "1.0.0", "moving_digits": "1.1.0", "digit_scenes": "1.0.0"}
 
 
@@ -31,7 +30,7 @@ def test_builders_are_registered_tfds_datasets(offline_data_dir):
     info = tfds.builder("moving_digits", data_dir=offline_data_dir).info
     assert info.features["video"].shape == (None, 32, 32, 1)
     assert info.features["label"].names == list(_render.DIRECTION_NAMES)
-    assert info.splits["train"].num_examples == 4000
+    assert info.splits["train"].num_examples == 8000
     assert info.splits["test"].num_examples == 1000
 
 
@@ -99,7 +98,7 @@ def moving_train(offline_data_dir):
 
 
 def test_moving_digits_shapes_sizes_and_labels(moving_train, moving_test):
-    np.testing.assert_array_equal(np.bincount([ex["label"] for ex in moving_train]), [500] * 8)
+    np.testing.assert_array_equal(np.bincount([ex["label"] for ex in moving_train]), [1000] * 8)
     np.testing.assert_array_equal(np.bincount([ex["label"] for ex in moving_test]), [125] * 8)
     lengths = []
     for ex in moving_test:

@@ -57,12 +57,14 @@ _ENTRIES = {
             "moving_digits",
             "offline",
             {"video": ((None, _render.CANVAS, _render.CANVAS, 1), "uint8")},
-            "direction of the moving digit (E, NE, N, NW, W, SW, S, SE)",
+            "direction of the linearly moving digit (E, NE, N, NW, W, SW, S, SE)",
             _render.DIRECTION_NAMES,
-            {"train": 4000, "test": 1000},
+            {"train": 8000, "test": 1000},
             f"Moving-MNIST-style clips of the real digits, {_render.MIN_FRAMES}-"
-            f"{_render.MAX_FRAMES} frames, a half-intensity jittering distractor; the "
-            "label is only in the frame order (order-free models: at most 50%). "
+            f"{_render.MAX_FRAMES} frames: a digit moving linearly at 1 px/frame among "
+            f"{_render.NUM_DISTRACTORS} same-intensity digits bouncing at 2 px/frame along "
+            "alike streaks; the label is only in the frame order (a mean-frame model: "
+            "at most 1/6, chance 1/8). "
             "Batches are zero-padded in time; `return_lengths=True` adds the lengths.",
         ),
         _Entry(

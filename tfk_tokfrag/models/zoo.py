@@ -49,7 +49,7 @@ _MOVING_DIGITS_VIDEO = {
     "bidirectional": True,
     "dropout": 0.2,
 }
-_MOVING_DIGITS_RECIPE = {"epochs": 12, "batch_size": 32, "learning_rate": 2e-3}
+_MOVING_DIGITS_RECIPE = {"epochs": 8, "batch_size": 32, "learning_rate": 2e-3}
 
 register_model(
     "lstm_video_moving_digits",

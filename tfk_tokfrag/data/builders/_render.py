@@ -20,9 +20,12 @@ DIRECTION_STEPS = np.array(
 CANVAS = 32
 DIGIT = 8  # the digits are drawn at their native 8x8 resolution
 MIN_FRAMES, MAX_FRAMES = 8, 16
-SPEEDS = (1, 2)  # pixels per frame along each moving axis
-DISTRACTOR_INTENSITY = 0.5  # the distractor's brightest pixel is ~128, the target's 255
-DISTRACTOR_JITTER = 1  # the distractor moves by an iid offset in {-1, 0, 1}^2 per frame
+TARGET_SPEED = 1  # pixels per frame along each moving axis: the target moves linearly
+NUM_DISTRACTORS = 2  # same-intensity digits bouncing along their own axes
+DISTRACTOR_SPEED = 2  # ... at 2 px/frame (1 px on the frames where they turn)
+# The 4 axes of motion, one unit step each (E-W, NE-SW, N-S, NW-SE): direction k and
+# its opposite k + 4 share the axis k % 4.
+AXIS_STEPS = DIRECTION_STEPS[:4]
 
 
 def opposite_direction(label):
@@ -43,48 +46,74 @@ def _paste_max(canvas, sprite, row, col):
     )
 
 
+def uniform_start(step, length: int, rng: np.random.Generator) -> np.ndarray:
+    """A top-left corner uniform over those keeping `length` positions
+    `start + t * step` (t = 0..length-1) of an 8x8 digit on the canvas."""
+    span = CANVAS - DIGIT  # the top-left corner ranges over 0..span
+    start = []
+    for d in step:
+        travel = abs(int(d)) * (length - 1)
+        low, high = (0, span) if d == 0 else ((0, span - travel) if d > 0 else (travel, span))
+        start.append(int(rng.integers(low, high + 1)))
+    return np.array(start, np.int32)
+
+
+def bounce_offsets(length: int, rng: np.random.Generator) -> np.ndarray:
+    """The offsets (0..length-1, each exactly once) of a distractor along its streak.
+
+    The cycle `0, 2, 4, ..., (top), ..., 5, 3, 1` is a digit bouncing between the two
+    ends of its streak at 2 px/frame (1 px on the frame where it turns), visiting every
+    pixel of the streak once per `length` frames, exactly as often as a 1 px/frame linear
+    mover does. The orientation (out on the even or on the odd offsets) and the phase
+    are uniform, so the family is closed under time reversal, uniform to uniform.
+    """
+    cycle = np.concatenate([np.arange(0, length, 2), np.arange(1, length, 2)[::-1]])
+    if rng.integers(2):
+        cycle = cycle[::-1]
+    return np.roll(cycle, -int(rng.integers(length))).astype(np.int32)
+
+
 def render_moving_digits(images: np.ndarray, num_clips: int, rng: np.random.Generator):
     """Yields `num_clips` Moving-MNIST-style clips built from `images` (n, 8, 8, 1).
 
-    Each clip: a target digit moving at constant velocity (8 directions, speed 1 or 2
-    px/frame per moving axis) across a 32x32 canvas, always fully visible; plus a
-    half-intensity distractor digit that jitters in place with iid per-frame offsets.
-    Pixels where the two overlap take the maximum. Labels are balanced (each direction
+    Each clip shows three different digits of `images` at their own (equal) intensity,
+    always fully visible, pasted with `max` where they overlap:
+
+    * the target moves linearly at 1 px/frame along each moving axis in one of 8
+      directions (the label) for the whole clip: its streak covers `length` positions;
+    * `NUM_DISTRACTORS` distractors bounce back and forth at 2 px/frame along streaks of
+      the same `length` positions (`bounce_offsets`), each along one of the other 3 axes
+      (all axes in a clip distinct), placed like the target's streak.
+
+    Each pixel of each streak is visited once per clip, so the mean frame shows three
+    statistically alike streaks on three distinct axes: only the frame order tells which
+    one is the linear mover, and which way it went. Labels are balanced (each direction
     `num_clips / 8` times, in a random order).
     """
     images = images[..., 0]
     labels = rng.permutation(np.arange(num_clips) % 8)
-    span = CANVAS - DIGIT  # the top-left corner ranges over 0..span
     for i in range(num_clips):
         label = int(labels[i])
         length = int(rng.integers(MIN_FRAMES, MAX_FRAMES + 1))
-        speeds = [s for s in SPEEDS if s * (length - 1) <= span]
-        speed = int(rng.choice(speeds))
-        step = DIRECTION_STEPS[label] * speed
-        travel = speed * (length - 1)
-        start = []
-        for d in step:
-            # The start is uniform over the positions that keep the digit on the canvas,
-            # which makes a clip of direction d, reversed, a sample of direction -d.
-            low, high = (0, span) if d == 0 else ((0, span - travel) if d > 0 else (travel, span))
-            start.append(int(rng.integers(low, high + 1)))
-        start = np.array(start, np.int32)
-        target_idx, distractor_idx = rng.choice(len(images), size=2, replace=False)
-        target = images[target_idx]
-        distractor = np.round(images[distractor_idx] * DISTRACTOR_INTENSITY).astype(np.uint8)
-        center = rng.integers(DISTRACTOR_JITTER, span - DISTRACTOR_JITTER + 1, size=2)
-        jitter = rng.integers(-DISTRACTOR_JITTER, DISTRACTOR_JITTER + 1, size=(length, 2))
+        step = DIRECTION_STEPS[label] * TARGET_SPEED
+        start = uniform_start(step, length, rng)
+        digits = rng.choice(len(images), size=1 + NUM_DISTRACTORS, replace=False)
+        other_axes = [a for a in range(4) if a != label % 4]
+        axes = rng.permutation(other_axes)[:NUM_DISTRACTORS]
+        paths = [start + np.arange(length)[:, None] * step]
+        for axis in axes:
+            axis_step = AXIS_STEPS[axis]
+            base = uniform_start(axis_step, length, rng)
+            paths.append(base + bounce_offsets(length, rng)[:, None] * axis_step)
         video = np.zeros((length, CANVAS, CANVAS), np.uint8)
-        for t in range(length):
-            r, c = start + t * step
-            _paste_max(video[t], target, r, c)
-            dr, dc = center + jitter[t]
-            _paste_max(video[t], distractor, dr, dc)
+        for digit, path in zip(digits, paths, strict=True):
+            for t in range(length):
+                _paste_max(video[t], images[digit], *path[t])
         yield {
             "video": video[..., None],
             "label": label,
             "length": length,
-            "digit": int(target_idx),
+            "digit": int(digits[0]),
             "velocity": step.astype(np.int32),
             "start": start,
         }

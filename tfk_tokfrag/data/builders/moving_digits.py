@@ -9,41 +9,53 @@ from tfk_tokfrag.data.builders import _render
 from tfk_tokfrag.data.builders._base import OfflineBuilder
 from tfk_tokfrag.data.digits import DEFAULT_SEED, DIGITS_CLASS_NAMES, load_digits_arrays
 
-SPLIT_SIZES = {"train": 4000, "test": 1000}
+SPLIT_SIZES = {"train": 8000, "test": 1000}
 
 _DESCRIPTION = f"""\
 Clips built the way Moving MNIST is built, from the real handwritten digits of
-`digits`: a target digit (8x8, full intensity) moves with constant velocity over a
-{_render.CANVAS}x{_render.CANVAS} black canvas and stays fully inside it, while a
-distractor digit at half intensity (brightest pixel ~128 instead of 255) jitters in
-place (an independent offset in {{-1, 0, 1}}^2 every frame). Where they overlap a pixel
-takes the brighter value.
+`digits`: three different digits of the same split, at the same intensity, move over a
+{_render.CANVAS}x{_render.CANVAS} black canvas and stay fully inside it; where they
+overlap a pixel takes the brighter value.
 
-Label: the target's direction, 8 balanced classes E, NE, N, NW, W, SW, S, SE (screen
-terms, N is up). Speed is 1 or 2 pixels per frame along each moving axis; clips have
-{_render.MIN_FRAMES} to {_render.MAX_FRAMES} frames (`length`). Starting positions are
-uniform over those that keep the digit on the canvas, and the distractor's frames are
-independent, so a clip of direction d played backwards is exactly as likely as a clip
-of direction -d. Consequently no frame-order-free model (mean of frames, bag of frames,
-any single frame at a random time) can tell d from -d: such a model is at best 50%
-accurate (it can at best find the axis of motion), chance being 12.5%. Only the order
-of the frames tells the answer.
+* The target moves linearly, {_render.TARGET_SPEED} pixel per frame along each moving
+  axis, in one of 8 directions: the label, 8 balanced classes E, NE, N, NW, W, SW, S, SE
+  (screen terms, N is up).
+* {_render.NUM_DISTRACTORS} distractors bounce back and forth at {_render.DISTRACTOR_SPEED}
+  pixels per frame (1 on the frame where they turn) along streaks as long as the
+  target's, each on one of the other axes (E-W, NE-SW, N-S, NW-SE; the three axes of a
+  clip are distinct), with a uniform phase and orientation.
+
+Clips have {_render.MIN_FRAMES} to {_render.MAX_FRAMES} frames (`length`). Every streak
+(target's or distractor's) covers `length` positions, each occupied on exactly one
+frame, and is placed uniformly among the placements that keep the digit on the canvas;
+the digits are drawn independently of the label. So the mean frame (or any statistic
+of the pixels that ignores time) shows three alike streaks on three distinct axes, and a
+clip of direction d played backwards is exactly as likely as a clip of direction -d. A
+mean-frame model can at best pick the axis among the three (1/3) and the sense (1/2):
+1/6, chance being 1/8. Only the order of the frames tells the linear mover from the
+bouncing ones, and which way it went.
 
 Train clips use the train digits of `digits`, test clips the held-out test digits.
 Generated with a fixed seed: the bytes are identical on every run.
 
-Features: `video` uint8 (length, 32, 32, 1), `label`, `length`, and generator metadata:
-`digit` (index of the target digit in its split of `load_digits_arrays()`), `digit_class`,
-`velocity` (drow, dcol) in pixels per frame and `start` (row, col) of the target's top-left
-corner in frame 0.
+Features: `video` uint8 (length, 32, 32, 1), `label`, `length`, and generator metadata
+about the target: `digit` (index of the target digit in its split of
+`load_digits_arrays()`), `digit_class`, `velocity` (drow, dcol) in pixels per frame and
+`start` (row, col) of its top-left corner in frame 0.
 """
 
 
 class MovingDigits(OfflineBuilder):
-    """Clips of a real digit moving over a canvas with a distractor; label = direction."""
+    """Clips of a real digit moving among bouncing distractors; label = its direction."""
 
-    VERSION = tfds.core.Version("1.0.0")
-    RELEASE_NOTES = {"1.0.0": "Initial release."}
+    VERSION = tfds.core.Version("1.1.0")
+    RELEASE_NOTES = {
+        "1.0.0": "Initial release.",
+        "1.1.0": (
+            "Two same-intensity distractors bouncing at 2 px/frame along streaks like "
+            "the target's, which moves at 1 px/frame: order-free models near chance."
+        ),
+    }
     SEED = DEFAULT_SEED
 
     def _info(self) -> tfds.core.DatasetInfo:
