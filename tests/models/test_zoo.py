@@ -53,3 +53,12 @@ class TestZooEntry(TestCase):
     def test_config_describes_a_known_dataset(self, name):
         entry = get_entry(name)
         assert entry.dataset and entry.task and entry.training["epochs"] >= 1
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_no_lambda_layers_so_safe_mode_loads(name):
+    import keras
+
+    model = get_model(name)
+    layers = list(model._flatten_layers(include_self=False, recursive=True))
+    assert layers and not any(isinstance(layer, keras.layers.Lambda) for layer in layers)
