@@ -1,4 +1,4 @@
-"""Suite-wide settings: quiet TensorFlow, fixed seeds, a fresh Keras state per test."""
+"""Suite-wide settings: quiet TensorFlow, a private data dir, fixed seeds, fresh Keras state."""
 
 import os
 
@@ -6,6 +6,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_data_dir(tmp_path_factory):
+    """Offline datasets are generated into a folder of this test session, never read
+    from ~/tensorflow_datasets, where a copy made by older code could be waiting."""
+    previous = os.environ.get("TFK_TOKFRAG_DATA_DIR")
+    os.environ["TFK_TOKFRAG_DATA_DIR"] = str(tmp_path_factory.mktemp("tensorflow_datasets"))
+    yield
+    if previous is None:
+        os.environ.pop("TFK_TOKFRAG_DATA_DIR", None)
+    else:
+        os.environ["TFK_TOKFRAG_DATA_DIR"] = previous
 
 
 @pytest.fixture(autouse=True)
