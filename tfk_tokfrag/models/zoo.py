@@ -44,10 +44,10 @@ _MOVING_DIGITS_VIDEO = {
     "fragment_length": 4,
     "fragment_stride": 2,
     "encoder_filters": (16, 32),
-    "encoder_dim": 64,
+    "encoder_dim": 32,  # 64 overfits: 99.9% train, 96.7% test
     "lstm_units": 64,
     "bidirectional": True,
-    "dropout": 0.2,
+    "dropout": 0.4,
 }
 _MOVING_DIGITS_RECIPE = {"epochs": 8, "batch_size": 32, "learning_rate": 2e-3}
 
