@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import inspect
 
+import numpy as np
 import tensorflow_datasets as tfds
 from etils import epath
 from tensorflow_datasets.core.utils.py_utils import classproperty
+
+from tfk_tokfrag.data.digits import DEFAULT_SEED, load_digits_arrays
 
 
 class OfflineBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
@@ -25,3 +28,29 @@ class OfflineBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
             return epath.Path(inspect.getfile(cls))
         except (TypeError, OSError):
             return None
+
+
+class RenderedFromDigits(OfflineBuilder, skip_registration=True):
+    """An offline builder whose examples are drawn from the real digits of each split.
+
+    Split `s` renders `SPLIT_SIZES[s]` examples from the digits of the same split of
+    `load_digits_arrays()` (so test examples only show held-out digits), with a
+    generator seeded by `(SEED, index of s)`: the bytes are the same on every machine.
+    Subclasses set `SPLIT_SIZES` and implement `_render`.
+    """
+
+    SPLIT_SIZES: dict[str, int] = {}
+    SEED = DEFAULT_SEED
+
+    def _split_generators(self, dl_manager: tfds.download.DownloadManager):
+        del dl_manager  # nothing to download
+        return {split: self._generate_examples(split) for split in self.SPLIT_SIZES}
+
+    def _generate_examples(self, split: str):
+        images, labels = load_digits_arrays(seed=DEFAULT_SEED)[split]
+        rng = np.random.default_rng([self.SEED, list(self.SPLIT_SIZES).index(split)])
+        yield from self._render(images, labels, self.SPLIT_SIZES[split], rng)
+
+    def _render(self, images, labels, num_examples: int, rng: np.random.Generator):
+        """Yields `(key, example)` pairs."""
+        raise NotImplementedError

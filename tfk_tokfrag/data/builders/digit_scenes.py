@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 import tensorflow_datasets as tfds
 
 from tfk_tokfrag.data.builders import _render
-from tfk_tokfrag.data.builders._base import OfflineBuilder
-from tfk_tokfrag.data.digits import DEFAULT_SEED, DIGITS_CLASS_NAMES, load_digits_arrays
+from tfk_tokfrag.data.builders._base import RenderedFromDigits
+from tfk_tokfrag.data.digits import DIGITS_CLASS_NAMES
 
 SPLIT_SIZES = {"train": 4000, "test": 1000}
 
@@ -38,12 +37,12 @@ Generated with a fixed seed: the bytes are identical on every run.
 """
 
 
-class DigitScenes(OfflineBuilder):
+class DigitScenes(RenderedFromDigits):
     """`{image, text, video}` views of a digit class, each ambiguous alone."""
 
     VERSION = tfds.core.Version("1.0.0")
     RELEASE_NOTES = {"1.0.0": "Initial release."}
-    SEED = DEFAULT_SEED
+    SPLIT_SIZES = SPLIT_SIZES
 
     def _info(self) -> tfds.core.DatasetInfo:
         return tfds.core.DatasetInfo(
@@ -61,12 +60,5 @@ class DigitScenes(OfflineBuilder):
             disable_shuffling=True,  # generation order is already random
         )
 
-    def _split_generators(self, dl_manager: tfds.download.DownloadManager):
-        del dl_manager  # nothing to download
-        return {split: self._generate_examples(split) for split in SPLIT_SIZES}
-
-    def _generate_examples(self, split: str):
-        images, labels = load_digits_arrays(seed=DEFAULT_SEED)[split]
-        rng = np.random.default_rng([self.SEED, list(SPLIT_SIZES).index(split)])
-        scenes = _render.render_digit_scenes(images, labels, SPLIT_SIZES[split], rng)
-        yield from enumerate(scenes)
+    def _render(self, images, labels, num_examples, rng):
+        yield from enumerate(_render.render_digit_scenes(images, labels, num_examples, rng))

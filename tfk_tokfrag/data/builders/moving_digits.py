@@ -6,8 +6,8 @@ import numpy as np
 import tensorflow_datasets as tfds
 
 from tfk_tokfrag.data.builders import _render
-from tfk_tokfrag.data.builders._base import OfflineBuilder
-from tfk_tokfrag.data.digits import DEFAULT_SEED, DIGITS_CLASS_NAMES, load_digits_arrays
+from tfk_tokfrag.data.builders._base import RenderedFromDigits
+from tfk_tokfrag.data.digits import DIGITS_CLASS_NAMES
 
 SPLIT_SIZES = {"train": 8000, "test": 1000}
 
@@ -45,7 +45,7 @@ about the target: `digit` (index of the target digit in its split of
 """
 
 
-class MovingDigits(OfflineBuilder):
+class MovingDigits(RenderedFromDigits):
     """Clips of a real digit moving among bouncing distractors; label = its direction."""
 
     VERSION = tfds.core.Version("1.1.0")
@@ -56,7 +56,7 @@ class MovingDigits(OfflineBuilder):
             "the target's, which moves at 1 px/frame: order-free models near chance."
         ),
     }
-    SEED = DEFAULT_SEED
+    SPLIT_SIZES = SPLIT_SIZES
 
     def _info(self) -> tfds.core.DatasetInfo:
         size = _render.CANVAS
@@ -79,14 +79,8 @@ class MovingDigits(OfflineBuilder):
             disable_shuffling=True,  # generation order is already random
         )
 
-    def _split_generators(self, dl_manager: tfds.download.DownloadManager):
-        del dl_manager  # nothing to download
-        return {split: self._generate_examples(split) for split in SPLIT_SIZES}
-
-    def _generate_examples(self, split: str):
-        images, labels = load_digits_arrays(seed=DEFAULT_SEED)[split]
-        rng = np.random.default_rng([self.SEED, list(SPLIT_SIZES).index(split)])
-        clips = _render.render_moving_digits(images, SPLIT_SIZES[split], rng)
+    def _render(self, images, labels, num_examples, rng):
+        clips = _render.render_moving_digits(images, num_examples, rng)
         for i, clip in enumerate(clips):
             clip["digit_class"] = int(labels[clip["digit"]])
             yield i, clip
