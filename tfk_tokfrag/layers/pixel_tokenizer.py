@@ -336,10 +336,13 @@ class PixelTokenizer(keras.layers.Layer):
             x = tf.cast(x, self.compute_dtype)
 
         grid_hw = self._grid_size((_dim(x, 1), _dim(x, 2)))
+        # Without a position grid to add, non-overlapping tokens are cut straight into
+        # the sequence layout: one reshape fewer.
+        direct_sequence = self.output_layout == "sequence" and not self.position_embedding
         if self._overlapping:
             tokens = self._overlapping_patches(x, grid_hw)
         else:
-            tokens = self._blocks(x, grid_hw)
+            tokens = self._blocks(x, grid_hw, sequence=direct_sequence)
 
         if self.embed_dim is not None:
             tokens = tf.matmul(tokens, tf.cast(self.kernel, tokens.dtype))
@@ -349,24 +352,30 @@ class PixelTokenizer(keras.layers.Layer):
         if self.output_layout == "sequence":
             batch = _dim(x, 0)
             num = grid_hw[0] * grid_hw[1]
-            tokens = tf.reshape(tokens, [batch, num, tokens.shape[-1]])
+            if tokens.shape.rank == 4:
+                tokens = tf.reshape(tokens, [batch, num, tokens.shape[-1]])
             if self.class_token:
                 cls = tf.cast(self.class_embedding, tokens.dtype)
                 cls = tf.broadcast_to(cls, [batch, 1, self.embed_dim])
                 tokens = tf.concat([cls, tokens], axis=1)
         return tokens[0] if unbatched else tokens
 
-    def _blocks(self, x, grid_hw):
-        """Non-overlapping patches by reshape/transpose: (b, rows, cols, features)."""
+    def _blocks(self, x, grid_hw, sequence=False):
+        """Non-overlapping patches by reshape/transpose.
+
+        Returns `(b, rows, cols, features)`, or `(b, rows * cols, features)` with
+        `sequence`.
+        """
         (ph, pw), (rows, cols) = self._patch_hw, grid_hw
         batch, height, width, channels = (_dim(x, i) for i in range(4))
         x = _fit_spatial(x, height, width, rows * ph, cols * pw)
         features = self._features(channels)
+        shape = [batch, rows * cols, features] if sequence else [batch, rows, cols, features]
         if ph == 1:  # (rows, 1, cols, pw) already lies as (rows, cols, 1, pw).
-            return tf.reshape(x, [batch, rows, cols, features])
+            return tf.reshape(x, shape)
         x = tf.reshape(x, [batch, rows, ph, cols, pw, channels])
         x = tf.transpose(x, [0, 1, 3, 2, 4, 5])
-        return tf.reshape(x, [batch, rows, cols, features])
+        return tf.reshape(x, shape)
 
     def _overlapping_patches(self, x, grid_hw):
         """Overlapping (or gapped) patches: (b, rows, cols, features)."""
