@@ -150,10 +150,13 @@ def train_model(
         )
         all_callbacks.append(backup)
     if logdir:
-        inputs = next(iter(test))[0]
-        samples = (
-            {k: v[:4] for k, v in inputs.items()} if isinstance(inputs, dict) else inputs[:4]
-        )
+        # Samples come from an uncached pipeline of their own: a partly read iterator
+        # over the cached `test` pipeline must not exist while `fit` reads it.
+        from tfk_tokfrag.data import load_dataset
+
+        peek = load_dataset(dataset, "test", 4, seed=seed, data_dir=data_dir, shuffle=False,
+                            cache=False)
+        samples = next(iter(select_model_inputs(peek, model)))[0]
         all_callbacks += monitoring_callbacks(
             logdir,
             model=model,
