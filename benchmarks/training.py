@@ -1,6 +1,6 @@
 """Training throughput: our ConvNet through our pipeline vs plain Keras fed from NumPy.
 
-    python benchmarks/training.py [--rounds 3] [--epochs-per-round 3]
+    python benchmarks/training.py [--rounds 5] [--epochs-per-round 3]
 
 - ours: `get_model("conv_net_digits", augmentation=0)` (PixelTokenizer front, uint8
   input rescaled in the model) trained with `model.fit` on `digits_dataset` (tf.data:
@@ -81,7 +81,7 @@ def _compile(model):
 
 def main(argv=None) -> list[dict]:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--epochs-per-round", type=int, default=3)
     args = parser.parse_args(argv)
 
