@@ -8,7 +8,7 @@ import time
 
 import keras
 
-from tfk_tokfrag.training.fit import compile_classifier, steps_per_epoch
+from tfk_tokfrag.training.fit import fit_classifier
 from tfk_tokfrag.training.resumable_backup import ResumableBackup, atomic_save_model
 
 
@@ -100,8 +100,7 @@ def train_model(
     gets scalars, histograms, hyperparameters and pictures of the tokens.
     """
     from tfk_tokfrag.export import export_saved_model
-    from tfk_tokfrag.models import adapt_text_vocabulary, get_entry, get_model
-    from tfk_tokfrag.training.callbacks import monitoring_callbacks
+    from tfk_tokfrag.models import get_entry, get_model
 
     entry = get_entry(model_name)
     recipe = dict(entry.training)
@@ -133,14 +132,6 @@ def train_model(
     finally:
         keras.mixed_precision.set_dtype_policy(previous_policy)
 
-    adapt_text_vocabulary(model, train)  # text models learn their vocabulary first
-    compile_classifier(
-        model,
-        total_steps=max(1, recipe["epochs"] * steps_per_epoch(train)),
-        learning_rate=recipe["learning_rate"],
-        weight_decay=recipe["weight_decay"],
-        jit_compile=jit_compile,
-    )
     all_callbacks = list(callbacks or [])
     backup = None
     if checkpoint_dir:
@@ -149,6 +140,7 @@ def train_model(
             save_freq=checkpoint_every_steps or "epoch",
         )
         all_callbacks.append(backup)
+    samples = None
     if logdir:
         # Samples come from an uncached pipeline of their own: a partly read iterator
         # over the cached `test` pipeline must not exist while `fit` reads it.
@@ -157,28 +149,27 @@ def train_model(
         peek = load_dataset(dataset, "test", 4, seed=seed, data_dir=data_dir, shuffle=False,
                             cache=False)
         samples = next(iter(select_model_inputs(peek, model)))[0]
-        all_callbacks += monitoring_callbacks(
-            logdir,
-            model=model,
-            sample_inputs=samples,
-            validation_data=test,
-            class_names=info["class_names"],
-            hparams={
-                "model": model_name,
-                "dataset": dataset,
-                "seed": seed,
-                "mixed_precision": mixed_precision or "float32",
-                **{k: v for k, v in recipe.items()},
-            },
-        )
     start = time.perf_counter()
-    history = model.fit(
+    history = fit_classifier(  # adapts text vocabularies, compiles, monitors, fits
+        model,
         train,
         epochs=recipe["epochs"],
         validation_data=test,
+        logdir=logdir,
         callbacks=all_callbacks,
+        learning_rate=recipe["learning_rate"],
+        weight_decay=recipe["weight_decay"],
+        jit_compile=jit_compile,
         verbose=verbose,
-        shuffle=False,
+        sample_inputs=samples,
+        class_names=info["class_names"],
+        hparams={
+            "model": model_name,
+            "dataset": dataset,
+            "seed": seed,
+            "mixed_precision": mixed_precision or "float32",
+            **recipe,
+        },
     )
     train_seconds = time.perf_counter() - start
     accuracy = float(model.evaluate(test, verbose=0, return_dict=True)["accuracy"])
