@@ -54,8 +54,9 @@ def main(argv=None) -> float:
     keras.utils.set_random_seed(args.seed)
     train_ds = digits_dataset("train", entry.training["batch_size"], seed=args.seed)
     test_ds = digits_dataset("test", 256, seed=args.seed)
-    test_images, test_labels = load_digits_arrays(seed=args.seed)["test"]
-    print(f"  data: {len(load_digits_arrays(seed=args.seed)['train'][1])} train / "
+    splits = load_digits_arrays(seed=args.seed)
+    test_images, test_labels = splits["test"]
+    print(f"  data: {len(splits['train'][1])} train / "
           f"{len(test_labels)} test images (stratified 80/20 split, seed {args.seed})")
 
     model = get_model(MODEL_NAME)
