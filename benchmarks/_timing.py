@@ -36,6 +36,40 @@ def interleaved_medians(
     return {name: statistics.median(t) for name, t in times.items()}
 
 
+def rates(
+    fns: dict[str, Callable[[], object]], items: int, repeats: int = 7
+) -> dict[str, float]:
+    """Items per second for each named callable (each call handles `items` items),
+    from `interleaved_medians`: every callable is timed in the same rounds."""
+    medians = interleaved_medians(fns, repeats=repeats)
+    return {name: items / seconds for name, seconds in medians.items()}
+
+
+def ratio_row(layer: str, case: str, anchor: str, per_s: dict[str, float], target: str,
+              floor: str | None = None) -> dict:
+    """One table row: ours against `anchor`, and the ceiling `floor` / `anchor`.
+
+    `floor` names a callable that does only the work no implementation can avoid
+    (a copy of the output, an empty call, the anchor's own kernels on pre-split input):
+    its throughput over the anchor's is the best ratio this machine allows.
+    """
+    ceiling = "" if floor is None else f"{per_s[floor] / per_s[anchor]:.2f}x"
+    return {
+        "layer": layer,
+        "case": case,
+        "anchor": anchor,
+        "anchor_per_s": f"{per_s[anchor]:,.0f}",
+        "ours_per_s": f"{per_s['ours']:,.0f}",
+        "ratio": f"{per_s['ours'] / per_s[anchor]:.2f}x",
+        "ceiling": ceiling,
+        "target": target,
+    }
+
+
+COLUMNS = ["layer", "case", "anchor", "anchor_per_s", "ours_per_s", "ratio", "ceiling",
+           "target"]
+
+
 def machine_line() -> str:
     import os
 

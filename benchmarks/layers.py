@@ -4,7 +4,9 @@
 
 Each row: the anchor (an upstream op or layer doing the same job) and our layer on the
 same inputs, both compiled the same way, timed interleaved in this process; medians over
-`--repeats` runs; `ratio` = ours / anchor throughput. Paste the printed table into
+`--repeats` runs; `ratio` = ours / anchor throughput;
+`ceiling` = the same for the unavoidable work alone (see each script), where a target
+looks out of reach. Paste the printed table into
 benchmarks/README.md.
 """
 
@@ -22,7 +24,7 @@ import layers_pixel  # noqa: E402
 import layers_temporal  # noqa: E402
 import layers_word  # noqa: E402
 
-COLUMNS = ["layer", "case", "anchor", "anchor_per_s", "ours_per_s", "ratio", "target"]
+COLUMNS = _timing.COLUMNS
 
 
 def main(argv=None) -> list[dict]:

@@ -25,7 +25,7 @@ import tensorflow as tf  # noqa: E402
 
 from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer  # noqa: E402
 
-COLUMNS = ["layer", "case", "anchor", "anchor_per_s", "ours_per_s", "ratio", "target"]
+COLUMNS = _timing.COLUMNS
 
 # (case name, batch, image size, patch, stride)
 CASES = [
@@ -67,11 +67,13 @@ def _reshape_anchor(batch, image, size, channels=3):
     return anchor
 
 
-_loop = _timing.repeat_calls
-
-
 def run(repeats: int = 7) -> list[dict]:
-    """Times each case; returns one row per (case, anchor)."""
+    """Times each case; returns one row per (case, anchor).
+
+    The bare reshape/transpose is also the floor of non-overlapping patches: it is
+    the least any layer must do to lay the pixels out as tokens, so its throughput
+    over `extract_patches`' is the best ratio this machine allows ("ceiling").
+    """
     rows = []
     rng = np.random.default_rng(0)
     for case, batch, image, size, stride in CASES:
@@ -79,44 +81,32 @@ def run(repeats: int = 7) -> list[dict]:
         layer = PixelTokenizer(size, strides=stride)
         ours = tf.function(lambda images, layer=layer: layer(images))
         expected = ours(x)
-        anchors = {"keras.ops.image.extract_patches": _extract_patches_anchor(size, stride)}
+        extract = "keras.ops.image.extract_patches"
+        fns = {extract: _extract_patches_anchor(size, stride)}
         if stride == size:
-            anchors["bare reshape/transpose"] = _reshape_anchor(batch, image, size)
-            targets = {
-                "keras.ops.image.extract_patches": ">= 5.0x",
-                "bare reshape/transpose": ">= 0.9x",
-            }
+            bare = "bare reshape/transpose"
+            fns[bare] = _reshape_anchor(batch, image, size)
+            targets = {extract: (">= 5.0x", bare), bare: (">= 0.9x", bare)}
         else:
-            anchors["tf.image.extract_patches"] = _tf_extract_patches_anchor(size, stride)
-            targets = {
-                "keras.ops.image.extract_patches": ">= 1.0x",
-                "tf.image.extract_patches": "(info)",
-            }
-        for name, anchor in anchors.items():  # Same inputs, same tokens.
-            np.testing.assert_array_equal(anchor(x).numpy(), expected.numpy(), err_msg=name)
+            fns["tf.image.extract_patches"] = _tf_extract_patches_anchor(size, stride)
+            targets = {extract: (">= 1.0x", None), "tf.image.extract_patches": ("(info)", None)}
+        for name, fn in fns.items():  # Same inputs, same tokens.
+            np.testing.assert_array_equal(fn(x).numpy(), expected.numpy(), err_msg=name)
+        fns["ours"] = ours
         # Enough calls per timing that one timing lasts ~50 ms or more, so the
         # per-call dispatch overhead and timer noise weigh little.
         seconds = _timing.median_seconds(_loop(ours, x, 1), repeats=3, warmup=1)
         calls = max(1, int(0.05 / max(seconds, 1e-6)))
-        for name, anchor in anchors.items():
-            medians = _timing.interleaved_medians(
-                {"anchor": _loop(anchor, x, calls), "ours": _loop(ours, x, calls)},
-                repeats=repeats,
-            )
-            anchor_per_s = batch * calls / medians["anchor"]
-            ours_per_s = batch * calls / medians["ours"]
-            rows.append(
-                {
-                    "layer": "PixelTokenizer",
-                    "case": case,
-                    "anchor": name,
-                    "anchor_per_s": round(anchor_per_s),
-                    "ours_per_s": round(ours_per_s),
-                    "ratio": f"{ours_per_s / anchor_per_s:.2f}x",
-                    "target": targets[name],
-                }
-            )
+        per_s = _timing.rates(
+            {name: _loop(fn, x, calls) for name, fn in fns.items()},
+            items=batch * calls, repeats=repeats,
+        )
+        for name, (target, floor) in targets.items():
+            rows.append(_timing.ratio_row("PixelTokenizer", case, name, per_s, target, floor))
     return rows
+
+
+_loop = _timing.repeat_calls
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ throughput is clips (batch rows) per second, medians over `repeats` runs.
 Non-overlapping fragments of a clip whose length is a multiple of the fragment
 length are a reshape (no copy), so that case mostly measures call overhead; the
 "remainder dropped" case needs one copy (a crop) against the anchor's crop and
-gather.
+gather. The `ceiling` column times that unavoidable work alone (an empty call, or
+the crop) in the same rounds: the best ratio any implementation could reach here.
 
 Run from the repository root: `python benchmarks/layers_temporal.py`.
 """
@@ -25,7 +26,7 @@ import tensorflow as tf  # noqa: E402
 
 from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter  # noqa: E402
 
-COLUMNS = ["layer", "case", "anchor", "anchor_per_s", "ours_per_s", "ratio", "target"]
+COLUMNS = _timing.COLUMNS
 
 # (case name, input shape, fragment length, fragment stride, target ratio)
 CASES = [
@@ -43,6 +44,21 @@ CASES = [
 _loop = _timing.repeat_calls
 
 
+def _floor(shape, length, stride):
+    """The least any implementation must do, or None where that is the anchor's gather.
+
+    Non-overlapping fragments of a clip whose length is a multiple of the fragment
+    length need no copy at all: the floor is an empty call. With a remainder to drop,
+    one crop copy is unavoidable.
+    """
+    if stride != length:
+        return None
+    usable = shape[1] // length * length
+    if usable == shape[1]:
+        return tf.function(tf.identity)
+    return tf.function(lambda v: tf.reshape(v[:, :usable], [shape[0], -1, length, *shape[2:]]))
+
+
 def run(repeats: int = 7) -> list[dict]:
     """Times each case; returns one row per case."""
     rows = []
@@ -50,32 +66,28 @@ def run(repeats: int = 7) -> list[dict]:
         x = tf.random.uniform(shape, seed=0)
         layer = TemporalFragmenter(length, fragment_stride=stride,
                                    frame_rank=len(shape) - 2)
-        anchor = tf.function(
-            lambda v, length=length, stride=stride: tf.signal.frame(
-                v, length, stride, axis=1
-            )
-        )
-        ours = tf.function(lambda v, layer=layer: layer(v))
-        np.testing.assert_array_equal(ours(x).numpy(), anchor(x).numpy())
+        fns = {
+            "tf.signal.frame": tf.function(
+                lambda v, length=length, stride=stride: tf.signal.frame(
+                    v, length, stride, axis=1
+                )
+            ),
+            "ours": tf.function(lambda v, layer=layer: layer(v)),
+        }
+        np.testing.assert_array_equal(fns["ours"](x).numpy(),
+                                      fns["tf.signal.frame"](x).numpy())
+        floor = _floor(shape, length, stride)
+        if floor is not None:
+            fns["floor"] = floor
         calls = 20
-        seconds = _timing.interleaved_medians(
-            {"anchor": _loop(anchor, x, calls), "ours": _loop(ours, x, calls)},
-            repeats=repeats,
+        per_s = _timing.rates(
+            {name: _loop(fn, x, calls) for name, fn in fns.items()},
+            items=shape[0] * calls, repeats=repeats,
         )
-        clips = shape[0] * calls
-        anchor_per_s = clips / seconds["anchor"]
-        ours_per_s = clips / seconds["ours"]
-        rows.append(
-            {
-                "layer": "TemporalFragmenter",
-                "case": case,
-                "anchor": "tf.signal.frame",
-                "anchor_per_s": f"{anchor_per_s:,.0f}",
-                "ours_per_s": f"{ours_per_s:,.0f}",
-                "ratio": f"{ours_per_s / anchor_per_s:.2f}x",
-                "target": f">= {target:.1f}x",
-            }
-        )
+        rows.append(_timing.ratio_row(
+            "TemporalFragmenter", case, "tf.signal.frame", per_s, f">= {target:.1f}x",
+            floor="floor" if floor is not None else None,
+        ))
     return rows
 
 

@@ -49,6 +49,10 @@ UNICODE_SPACE_REGEX = (
     r"[\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]"
 )
 
+# Punctuation, symbols or non-ASCII white space: one class for "cjk" mode, where all
+# three become a space.
+PUNCTUATION_OR_SPACE_REGEX = PUNCTUATION_REGEX[:-1] + UNICODE_SPACE_REGEX[1:]
+
 # Special tokens are replaced by one code point each of the Supplementary Private Use
 # Area-A (plane 15) before standardization and splitting; such code points arriving in
 # the input are first replaced by U+FFFD so they cannot impersonate a special token.

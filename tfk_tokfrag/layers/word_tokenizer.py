@@ -546,19 +546,25 @@ class WordTokenizer(keras.layers.Layer):
                     lambda: tf.strings.lower(x),
                     lambda: tf.strings.lower(x, encoding="utf-8"),
                 )
-        if self.standardize in ("strip_punctuation", "lower_and_strip_punctuation"):
+        strip = self.standardize in ("strip_punctuation", "lower_and_strip_punctuation")
+        unicode_spaces = not ascii_only and self.split != "character"
+        if strip and unicode_spaces and self.split == "cjk":
+            # Both become a space here: one scan instead of two.
+            x = tf.strings.regex_replace(x, _text_ops.PUNCTUATION_OR_SPACE_REGEX, " ")
+            unicode_spaces = False
+        elif strip:
             # CJK text has no spaces: there punctuation is the word boundary, so in
             # "cjk" mode it becomes a space ("Max，2024年" -> max / 2024 / 年); elsewhere
             # it is removed, as TextVectorization does ("don't" -> dont).
             x = tf.strings.regex_replace(
                 x, _text_ops.PUNCTUATION_REGEX, " " if self.split == "cjk" else ""
             )
-        if not ascii_only and self.split != "character":
+        if unicode_spaces:
             x = tf.strings.regex_replace(x, _text_ops.UNICODE_SPACE_REGEX, " ")
-            if self.split == "cjk":
-                x = tf.strings.regex_replace(
-                    x, _text_ops.CJK_SINGLE_CHAR_REGEX, _text_ops.CJK_SPACED_REWRITE
-                )
+        if not ascii_only and self.split == "cjk":
+            x = tf.strings.regex_replace(
+                x, _text_ops.CJK_SINGLE_CHAR_REGEX, _text_ops.CJK_SPACED_REWRITE
+            )
         return x
 
     def _tokenize(self, x: tf.Tensor) -> tf.RaggedTensor:
