@@ -323,15 +323,6 @@ def test_position_embedding_on_raw_grid_tokens():
     np.testing.assert_allclose(tokens, expected, atol=1e-4)
 
 
-def test_docstring_example():
-    import doctest
-
-    from tfk_tokfrag.layers import pixel_tokenizer
-
-    result = doctest.testmod(pixel_tokenizer, verbose=False)
-    assert result.attempted > 0 and result.failed == 0
-
-
 def test_position_embedding_needs_a_size():
     layer = PixelTokenizer(4, embed_dim=8, position_embedding=True)
     with pytest.raises(ValueError, match="needs the image size"):

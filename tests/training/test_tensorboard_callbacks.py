@@ -457,18 +457,3 @@ def test_confusion_matrix_binary_and_one_hot(tmp_path):
     one_hot.set_model(keras.Sequential([keras.Input((3,)), keras.layers.Identity()]))
     np.testing.assert_array_equal(one_hot.compute_counts(), np.eye(3, dtype=int))
 
-
-def test_docstring_examples():
-    import doctest
-
-    from tfk_tokfrag.training import (
-        callbacks,
-        confusion_matrix,
-        hparams,
-        learning_rate_logger,
-        token_pictures,
-    )
-
-    for module in (callbacks, confusion_matrix, hparams, learning_rate_logger, token_pictures):
-        result = doctest.testmod(module, verbose=False)
-        assert result.failed == 0, module.__name__

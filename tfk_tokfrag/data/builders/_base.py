@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 
 import numpy as np
 import tensorflow_datasets as tfds
@@ -28,6 +29,18 @@ class OfflineBuilder(tfds.core.GeneratorBasedBuilder, skip_registration=True):
             return epath.Path(inspect.getfile(cls))
         except (TypeError, OSError):
             return None
+
+    # TFDS announces "Downloading and preparing dataset ..." on stdout: wrong here, as
+    # nothing is downloaded. Say what happens instead, once, on stderr.
+    def _log_download_bytes(self) -> None:
+        print(
+            f"tfk_tokfrag: generating the offline dataset {self.name} {self.version} into "
+            f"{self.data_dir} (no download; done once, later calls reuse it)...",
+            file=sys.stderr,
+        )
+
+    def _log_download_done(self) -> None:
+        print(f"tfk_tokfrag: dataset {self.name} {self.version} ready.", file=sys.stderr)
 
 
 class RenderedFromDigits(OfflineBuilder, skip_registration=True):
