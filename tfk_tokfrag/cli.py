@@ -189,7 +189,7 @@ def _cmd_evaluate(args) -> int:
 
         from tfk_tokfrag.training.train_model import select_model_inputs
 
-        model = keras.saving.load_model(args.model, safe_mode=True)
+        model = keras.saving.load_model(args.model, compile=False, safe_mode=True)
         for inputs, labels in select_model_inputs(data, model):
             predicted = np.argmax(model.predict_on_batch(inputs), axis=-1)
             correct += int(np.sum(predicted == labels.numpy()))
@@ -209,7 +209,7 @@ def _cmd_export(args) -> int:
     _require_path(args.model, "the model")
     if not args.model.endswith(".keras"):
         raise CliError(f"expected a .keras file: {args.model}")
-    model = keras.saving.load_model(args.model, safe_mode=True)
+    model = keras.saving.load_model(args.model, compile=False, safe_mode=True)
     class_names = args.class_names.split(",") if args.class_names else None
     metrics = {}
     if args.dataset:

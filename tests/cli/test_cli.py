@@ -179,7 +179,10 @@ def test_train_with_mixed_precision_or_xla(tmp_path, capsys, flags):
         "--export", str(tmp_path / "saved"), "--set", "filters=[8, 16]",
     ])
     assert code == 0, capsys.readouterr().err
-    model = keras.saving.load_model(tmp_path / "ckpt" / "model.keras", safe_mode=True)
+    # compile=False: under mixed_float16, Keras 3.15 reloads the LossScaleOptimizer as
+    # its inner optimizer and skips its variables with a warning (inference needs none).
+    model = keras.saving.load_model(tmp_path / "ckpt" / "model.keras", compile=False,
+                                    safe_mode=True)
     convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
     expected = "mixed_float16" if "--mixed-precision" in flags else "float32"
     assert convs[0].dtype_policy.name == expected

@@ -65,6 +65,7 @@ def test_finished_training_removes_its_backups(tmp_path):
 
 def test_atomic_save_model_never_leaves_a_broken_file(tmp_path):
     model = _model()
+    model.fit(*_data(), epochs=1, verbose=0)  # a trained model, optimizer state included
     path = tmp_path / "model.keras"
     atomic_save_model(model, path)
     before = path.read_bytes()
@@ -79,4 +80,36 @@ def test_atomic_save_model_never_leaves_a_broken_file(tmp_path):
         atomic_save_model(Broken(), path)
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == ["model.keras"]
-    keras.saving.load_model(path, safe_mode=True)
+    reloaded = keras.saving.load_model(path, safe_mode=True)
+    for saved, loaded in zip(model.weights + model.optimizer.variables,
+                             reloaded.weights + reloaded.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(loaded.numpy(), saved.numpy())
+
+
+def test_resuming_under_mixed_precision_restores_the_optimizer_state(tmp_path):
+    # A .keras file of a mixed-precision model reloads without its LossScaleOptimizer
+    # state in Keras 3.15; the backups (weights + optimizer variables) must not.
+    def mixed_model():
+        keras.mixed_precision.set_global_policy("mixed_float16")
+        try:
+            model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3),
+                                      keras.layers.Activation("linear", dtype="float32")])
+        finally:
+            keras.mixed_precision.set_global_policy("float32")
+        model.compile("adam", "mse")
+        return model
+
+    x, y = _data()
+    model = mixed_model()
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    model.fit(x, y, epochs=2, batch_size=4, verbose=0,
+              callbacks=[ResumableBackup(tmp_path / "backup", delete_checkpoint=False)])
+    fresh = mixed_model()
+    fresh.build((None, 4))
+    restorer = ResumableBackup(tmp_path / "backup", delete_checkpoint=False)
+    restorer.set_model(fresh)
+    restorer.on_train_begin()
+    assert restorer.restored_epoch == 2
+    assert int(fresh.optimizer.iterations.numpy()) == 8
+    for saved, loaded in zip(model.optimizer.variables, fresh.optimizer.variables, strict=True):
+        np.testing.assert_array_equal(loaded.numpy(), saved.numpy())
