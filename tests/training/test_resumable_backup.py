@@ -20,6 +20,15 @@ def _data():
     return rng.random((16, 4)).astype("float32"), rng.random((16, 3)).astype("float32")
 
 
+def _restore(model, backup_dir):
+    """What `fit` does first in a new process: restore the last backup into `model`."""
+    model.build((None, 4))
+    restorer = ResumableBackup(backup_dir, delete_checkpoint=False)
+    restorer.set_model(model)
+    restorer.on_train_begin()
+    return restorer.restored_epoch
+
+
 def test_a_crash_while_writing_a_backup_keeps_the_previous_one(tmp_path):
     x, y = _data()
     model = _model()
@@ -41,11 +50,7 @@ def test_a_crash_while_writing_a_backup_keeps_the_previous_one(tmp_path):
 
     # A new process restores the last complete backup: epoch 2 and its weights.
     fresh = _model()
-    fresh.build((None, 4))
-    restorer = ResumableBackup(tmp_path / "backup", delete_checkpoint=False)
-    restorer.set_model(fresh)
-    restorer.on_train_begin()
-    assert restorer.restored_epoch == 2
+    assert _restore(fresh, tmp_path / "backup") == 2
     for a, b in zip(fresh.get_weights(), good_weights, strict=True):
         np.testing.assert_array_equal(a, b)
     # And fit, given the same callback, runs only what was left.
@@ -105,11 +110,7 @@ def test_resuming_under_mixed_precision_restores_the_optimizer_state(tmp_path):
     model.fit(x, y, epochs=2, batch_size=4, verbose=0,
               callbacks=[ResumableBackup(tmp_path / "backup", delete_checkpoint=False)])
     fresh = mixed_model()
-    fresh.build((None, 4))
-    restorer = ResumableBackup(tmp_path / "backup", delete_checkpoint=False)
-    restorer.set_model(fresh)
-    restorer.on_train_begin()
-    assert restorer.restored_epoch == 2
+    assert _restore(fresh, tmp_path / "backup") == 2
     assert int(fresh.optimizer.iterations.numpy()) == 8
     for saved, loaded in zip(model.optimizer.variables, fresh.optimizer.variables, strict=True):
         np.testing.assert_array_equal(loaded.numpy(), saved.numpy())
