@@ -138,6 +138,87 @@ class TestWordTokenizer(TestCase):
         np.testing.assert_array_equal(_ids(ours(QUERIES)), _ids(tv(QUERIES)))
         np.testing.assert_array_equal(_ids(ours(CORPUS)), _ids(tv(CORPUS)))
 
+    @pytest.mark.parametrize("mode", ["multi_hot", "count", "tf_idf"])
+    @pytest.mark.parametrize(
+        "settings_",
+        [{}, {"max_tokens": 8}, {"max_tokens": 40, "pad_to_max_tokens": True},
+         {"ngrams": 2}, {"standardize": None}],
+        ids=lambda s: ",".join(f"{k}={v}" for k, v in s.items()) or "default",
+    )
+    def test_bag_of_ids_match_text_vectorization(self, mode, settings_):
+        tv = keras.layers.TextVectorization(output_mode=mode, **settings_)
+        ours = WordTokenizer(output_mode=mode, **settings_)
+        tv.adapt(CORPUS)
+        ours.adapt(tf.data.Dataset.from_tensor_slices(CORPUS).batch(4))  # streamed
+        assert ours.get_vocabulary()[:2] == ["", "[UNK]"]
+        assert ours.get_vocabulary()[2:] == tv.get_vocabulary()[1:]  # no padding column
+        for texts in (QUERIES, CORPUS):
+            expected, got = tv(texts).numpy(), ours(texts).numpy()
+            assert got.dtype == expected.dtype and got.shape == expected.shape
+            np.testing.assert_allclose(got, expected, rtol=1e-6)
+        assert ours.compute_output_shape((None,)) == tv.compute_output_shape((None,))
+        if mode == "tf_idf":  # and with the vocabulary and weights given
+            weights = tv._lookup_layer.idf_weights.numpy()[: tv.vocabulary_size()]
+            given = WordTokenizer(output_mode=mode, vocabulary=tv.get_vocabulary(),
+                                  idf_weights=weights, **settings_)
+            np.testing.assert_allclose(given(QUERIES).numpy(), tv(QUERIES).numpy(),
+                                       rtol=1e-6)
+
+    def test_tf_idf_by_hand(self):
+        # 4 documents; df(a)=2, df(b)=1, df(c)=2 -> idf = log(1 + 4 / (1 + df)).
+        layer = WordTokenizer(output_mode="tf_idf")
+        layer.adapt(["a a b", "a c", "c", ""])
+        assert layer.get_vocabulary() == ["", "[UNK]", "a", "c", "b"]  # by count
+        idf = {t: np.log(1 + 4 / (1 + df)) for t, df in {"a": 2, "b": 1, "c": 2}.items()}
+        unk = np.mean([idf["c"], idf["a"], idf["b"]])
+        np.testing.assert_allclose(
+            layer(["a a zz", "b c"]).numpy(),
+            [[unk, 2 * idf["a"], 0, 0], [0, 0, idf["c"], idf["b"]]], rtol=1e-6,
+        )
+        np.testing.assert_allclose(layer("zz").numpy(), [unk, 0, 0, 0], rtol=1e-6)
+
+    def test_bag_of_ids_with_oov_buckets_and_special_tokens(self):
+        layer = WordTokenizer(vocabulary=["cat", "dog"], output_mode="count",
+                              num_oov_buckets=2, special_tokens=("[SEP]",))
+        # Columns: 2 OOV buckets, [SEP], cat, dog (id k + 1 -> column k).
+        got = layer(["cat [SEP] dog dog", ""]).numpy()
+        np.testing.assert_array_equal(got, [[0, 0, 1, 1, 2], [0, 0, 0, 0, 0]])
+        oov = layer(["zebra"]).numpy()[0]
+        assert oov[:2].sum() == 1 and oov[2:].sum() == 0
+
+    def test_layer_harness_bag_of_ids(self):
+        self.run_layer_test(
+            WordTokenizer,
+            init_kwargs={
+                "vocabulary": ["", "[UNK]", "the", "fox", "我"],
+                "idf_weights": [0.0, 0.5, 0.25, 1.5, 2.0],
+                "output_mode": "tf_idf",
+                "split": "cjk",
+                "max_tokens": 6,
+                "pad_to_max_tokens": True,
+            },
+            input_data=np.array(["The fox, the 我!", "", "unknown"], dtype=object),
+            expected_output_shape=(3, 6),
+            expected_output_data=[[0, 0.5, 1.5, 2.0, 0, 0], [0] * 6, [0.5, 0, 0, 0, 0, 0]],
+            expected_output_dtype="float32",
+        )
+
+    def test_tf_idf_weights_survive_keras_and_saved_model(self, tmp_path):
+        layer = WordTokenizer(output_mode="tf_idf", name="bag")
+        layer.adapt(CORPUS)
+        inputs = keras.Input((), dtype="string")
+        model = keras.Model(inputs, keras.layers.Dense(2, name="head")(layer(inputs)))
+        expected = model(tf.constant(QUERIES)).numpy()
+        model.save(tmp_path / "m.keras")
+        reloaded = keras.saving.load_model(tmp_path / "m.keras")
+        np.testing.assert_allclose(reloaded(tf.constant(QUERIES)).numpy(), expected, rtol=1e-6)
+        np.testing.assert_allclose(reloaded.get_layer("bag")(QUERIES).numpy(),
+                                   layer(QUERIES).numpy(), rtol=1e-6)
+        model.export(tmp_path / "saved", verbose=False)
+        artifact = tf.saved_model.load(str(tmp_path / "saved"))
+        np.testing.assert_allclose(artifact.serve(tf.constant(QUERIES)).numpy(), expected,
+                                   rtol=1e-6)
+
     def test_tie_order_matches_text_vectorization(self):
         corpus = ["b a c", "c a b", "d", "zz yy", "é e"]
         tv = keras.layers.TextVectorization()
@@ -477,6 +558,14 @@ class TestWordTokenizer(TestCase):
             ({"vocabulary": "/no/such/file.txt"}, "vocabulary='/no/such/file.txt'"),
             ({"vocabulary": 7}, "vocabulary=7"),
             ({"vocabulary": ["a", "a"]}, "'a' twice"),
+            ({"output_mode": "one_hot"}, "output_mode='one_hot'"),
+            ({"output_mode": "count", "sequence_length": 4}, "sequence_length=4"),
+            ({"output_mode": "count", "mask_zero": True}, "mask_zero=True"),
+            ({"pad_to_max_tokens": True}, "pad_to_max_tokens=True"),
+            ({"idf_weights": [1.0], "vocabulary": ["a"]}, "idf_weights=[1.0]"),
+            ({"output_mode": "tf_idf", "vocabulary": ["a"]}, "idf_weights=None"),
+            ({"output_mode": "tf_idf", "vocabulary": ["a"], "idf_weights": [1, 2]},
+             "2 weights"),
         ],
     )
     def test_bad_arguments(self, kwargs, fragment):

@@ -17,6 +17,7 @@ _STANDARDIZE = (None, "lower", "strip_punctuation", "lower_and_strip_punctuation
 _NORMALIZATION = (None, "nfkc")
 _SPLIT = ("whitespace", "cjk", "character")
 _SIDES = ("left", "right")
+_OUTPUT_MODES = ("int", "multi_hot", "count", "tf_idf")
 _VOCAB_ASSET = "vocabulary.json"
 
 
@@ -80,6 +81,25 @@ class WordTokenizer(keras.layers.Layer):
         mask_zero: if `True` (and `sequence_length` is set), the output carries a
             Keras mask `ids != 0` for downstream mask-consuming layers. A following
             `Embedding` replaces it with its own (`mask_zero=True` there).
+        output_mode: `"int"` (token ids), or one row per string over the ids, as in
+            `TextVectorization`: `"multi_hot"` (1 where an id occurs), `"count"`
+            (how often) or `"tf_idf"` (count times the id's inverse document
+            frequency `log(1 + documents / (1 + documents with the token))`, learned
+            by `adapt`; OOV ids and special tokens get the mean weight). Column `k`
+            stands for id `k + 1`: there is no padding column, so with the default
+            OOV settings the columns are `TextVectorization`'s. In these modes
+            `max_tokens` counts columns (padding excluded, as in
+            `TextVectorization`), and `sequence_length` and `mask_zero` do not apply.
+        pad_to_max_tokens: with a bag-of-ids `output_mode`, always output
+            `max_tokens` columns (zeros beyond the vocabulary), so the width does not
+            change with the vocabulary.
+        idf_weights: with `output_mode="tf_idf"` and a given `vocabulary`, one
+            inverse document frequency per vocabulary entry (required then, as in
+            `TextVectorization`).
+        num_columns: with a bag-of-ids `output_mode`, the output width to assume
+            until a vocabulary is set. `get_config()` records the current width, so
+            that a saved model is rebuilt with its true shapes before its vocabulary
+            is loaded back; there is rarely a reason to pass it.
         **kwargs: base `Layer` arguments (`name`, ...).
 
     Call arguments:
@@ -92,7 +112,8 @@ class WordTokenizer(keras.layers.Layer):
         int64 `(batch, sequence_length)` (`(sequence_length,)` for a scalar), or a
         ragged `(batch, None)` when `sequence_length=None` (a 1-D tensor for a
         scalar). Ragged outputs work in functional models with the TensorFlow
-        backend.
+        backend. With a bag-of-ids `output_mode`: `(batch, columns)`, int64 for
+        `"multi_hot"` and `"count"`, float32 for `"tf_idf"`.
 
     Example:
 
@@ -103,6 +124,9 @@ class WordTokenizer(keras.layers.Layer):
     [[2, 3, 4, 5, 6, 0]]
     >>> tokenizer.detokenize([[2, 3, 4, 5, 6, 0]]).numpy()[0].decode()
     '我爱 nlp 2024 年'
+    >>> bag = WordTokenizer(vocabulary=["the", "cat"], output_mode="count")
+    >>> bag(["the cat saw the dog"]).numpy().tolist()  # [UNK], the, cat
+    [[2, 2, 1]]
     """
 
     def __init__(
@@ -121,6 +145,10 @@ class WordTokenizer(keras.layers.Layer):
         oov_token: str = "[UNK]",
         special_tokens: tuple[str, ...] | list[str] | None = None,
         mask_zero: bool = False,
+        output_mode: str = "int",
+        pad_to_max_tokens: bool = False,
+        idf_weights=None,
+        num_columns: int | None = None,
         **kwargs,
     ):
         # --- validation --------------------------------------------------------
@@ -206,14 +234,72 @@ class WordTokenizer(keras.layers.Layer):
             raise ValueError(
                 f"mask_zero must be a bool. Received: mask_zero={mask_zero!r}"
             )
-        num_reserved = 1 + num_oov_buckets + len(special_tokens or ())
+        if output_mode not in _OUTPUT_MODES:
+            raise ValueError(
+                f"output_mode must be one of {_OUTPUT_MODES}. "
+                f"Received: output_mode={output_mode!r}"
+            )
+        if output_mode != "int" and sequence_length is not None:
+            raise ValueError(
+                "sequence_length must be None when output_mode is "
+                f"{output_mode!r} (one row per string over the ids). "
+                f"Received: sequence_length={sequence_length!r}"
+            )
+        if output_mode != "int" and mask_zero:
+            raise ValueError(
+                f"mask_zero must be False when output_mode is {output_mode!r}. "
+                f"Received: mask_zero={mask_zero!r}"
+            )
+        if not isinstance(pad_to_max_tokens, bool) or (
+            pad_to_max_tokens and (output_mode == "int" or max_tokens is None)
+        ):
+            raise ValueError(
+                "pad_to_max_tokens must be a bool, and True only with max_tokens set "
+                "and output_mode 'multi_hot', 'count' or 'tf_idf'. Received: "
+                f"pad_to_max_tokens={pad_to_max_tokens!r} (output_mode={output_mode!r}, "
+                f"max_tokens={max_tokens!r})"
+            )
+        if isinstance(idf_weights, np.ndarray | tf.Tensor):
+            idf_weights = np.asarray(idf_weights).tolist()
+        if idf_weights is not None and (
+            output_mode != "tf_idf"
+            or not isinstance(idf_weights, list | tuple)
+            or not all(isinstance(w, float | int | np.number) and not isinstance(w, bool)
+                       for w in idf_weights)
+        ):
+            raise ValueError(
+                "idf_weights must be None, or a list of numbers with "
+                f"output_mode='tf_idf'. Received: idf_weights={idf_weights!r} "
+                f"(output_mode={output_mode!r})"
+            )
+        if num_columns is not None and (
+            output_mode == "int" or not (_is_int(num_columns) and num_columns >= 1)
+        ):
+            raise ValueError(
+                "num_columns must be None, or a positive int with output_mode "
+                f"'multi_hot', 'count' or 'tf_idf'. Received: num_columns={num_columns!r} "
+                f"(output_mode={output_mode!r})"
+            )
+        if idf_weights is not None and vocabulary is None:
+            raise ValueError(
+                "idf_weights goes with a given vocabulary (adapt() learns both). "
+                "Received: idf_weights without a vocabulary"
+            )
+        if output_mode == "tf_idf" and vocabulary is not None and idf_weights is None:
+            raise ValueError(
+                "idf_weights is required when output_mode is 'tf_idf' and a vocabulary "
+                "is given (or call adapt() instead). Received: idf_weights=None"
+            )
+        # Reserved ids that count towards max_tokens: the padding id has no column
+        # in the bag-of-ids modes, as in TextVectorization.
+        num_reserved = (output_mode == "int") + num_oov_buckets + len(special_tokens or ())
         if max_tokens is not None and not (
             _is_int(max_tokens) and max_tokens > num_reserved
         ):
             raise ValueError(
                 "max_tokens must be None or an int larger than the number of reserved "
-                f"ids (padding, OOV, special tokens: {num_reserved}). "
-                f"Received: max_tokens={max_tokens!r}"
+                f"ids (padding with output_mode 'int', OOV, special tokens: "
+                f"{num_reserved}). Received: max_tokens={max_tokens!r}"
             )
         if isinstance(vocabulary, np.ndarray):
             vocabulary = [_to_str(t) for t in vocabulary.tolist()]
@@ -251,6 +337,10 @@ class WordTokenizer(keras.layers.Layer):
         self.oov_token = oov_token
         self.special_tokens = special_tokens
         self.mask_zero = mask_zero
+        self.output_mode = output_mode
+        self.pad_to_max_tokens = pad_to_max_tokens
+        self.idf_weights = list(idf_weights) if idf_weights is not None else None
+        self.num_columns = num_columns
 
         # --- derived state -----------------------------------------------------
         self._special_list = list(special_tokens or ())
@@ -269,17 +359,18 @@ class WordTokenizer(keras.layers.Layer):
             )
         self._adapt_function = None
         self._tokens = []  # learned tokens, public form
+        self._idf = None  # tf_idf: one float32 weight per output column
         if isinstance(vocabulary, str):
             with open(vocabulary, encoding="utf-8") as f:
                 tokens = f.read().split("\n")
             tokens = [t[:-1] if t.endswith("\r") else t for t in tokens]
             while tokens and tokens[-1] == "":
                 tokens.pop()
-            self.set_vocabulary(tokens)
+            self.set_vocabulary(tokens, self.idf_weights)
         elif vocabulary is not None:
-            self.set_vocabulary(list(vocabulary))
+            self.set_vocabulary(list(vocabulary), self.idf_weights)
         else:
-            self.set_vocabulary([])
+            self.set_vocabulary([], [] if output_mode == "tf_idf" else None)
         self.built = True
 
     # -- Keras plumbing --------------------------------------------------------------
@@ -297,15 +388,17 @@ class WordTokenizer(keras.layers.Layer):
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)
         _check_input_shape(input_shape)
+        width = self.sequence_length if self.output_mode == "int" else self._num_columns()
         if len(input_shape) == 0:
-            return (self.sequence_length,)
-        return (input_shape[0], self.sequence_length)
+            return (width,)
+        return (input_shape[0], width)
 
     def compute_output_spec(self, inputs):
         _check_dtype(inputs.dtype)
         shape = self.compute_output_shape(inputs.shape)
-        ragged = self.sequence_length is None and len(shape) == 2
-        return keras.KerasTensor(shape, dtype="int64", ragged=ragged)
+        ragged = self.output_mode == "int" and self.sequence_length is None and len(shape) == 2
+        dtype = "float32" if self.output_mode == "tf_idf" else "int64"
+        return keras.KerasTensor(shape, dtype=dtype, ragged=ragged)
 
     def compute_mask(self, inputs, previous_mask=None):
         if not self.mask_zero or self.sequence_length is None:
@@ -334,6 +427,10 @@ class WordTokenizer(keras.layers.Layer):
                 "oov_token": self.oov_token,
                 "special_tokens": self.special_tokens,
                 "mask_zero": self.mask_zero,
+                "output_mode": self.output_mode,
+                "pad_to_max_tokens": self.pad_to_max_tokens,
+                "idf_weights": self.idf_weights,
+                "num_columns": None if self.output_mode == "int" else self._num_columns(),
             }
         )
         return config
@@ -350,21 +447,34 @@ class WordTokenizer(keras.layers.Layer):
             # A vocabulary file that does not exist where the model is loaded: the
             # `.keras` archive carries the vocabulary itself (see `load_assets`).
             config["vocabulary"] = None
+            idf_weights = config.pop("idf_weights", None)
             layer = cls(**config)
-            layer.vocabulary = vocabulary
+            layer.vocabulary, layer.idf_weights = vocabulary, idf_weights
             return layer
         return cls(**config)
 
     def save_assets(self, dir_path):
         # JSON, not one token per line: tokens may hold newlines, tabs, any Unicode.
+        state = {"tokens": self._tokens}
+        if self._idf is not None:
+            state["idf_weights"] = self._idf[: self._num_reserved_columns() + len(
+                self._tokens)].tolist()
         with open(os.path.join(dir_path, _VOCAB_ASSET), "w", encoding="utf-8") as f:
-            json.dump(self._tokens, f, ensure_ascii=True)
+            json.dump(state, f, ensure_ascii=True)
 
     def load_assets(self, dir_path):
         path = os.path.join(dir_path, _VOCAB_ASSET)
         if os.path.exists(path):
             with open(path, encoding="utf-8") as f:
-                self.set_vocabulary(json.load(f))
+                state = json.load(f)
+            if isinstance(state, list):  # written before output_mode existed
+                state = {"tokens": state}
+            idf = state.get("idf_weights")
+            if idf is not None:  # per column: the reserved ones first
+                self._set_tokens(state["tokens"])
+                self._set_idf(np.asarray(idf, np.float32))
+            else:
+                self.set_vocabulary(state["tokens"])
 
     # -- vocabulary ------------------------------------------------------------------
     def _reserved_tokens(self) -> list[str]:
@@ -380,17 +490,76 @@ class WordTokenizer(keras.layers.Layer):
         """Number of ids, padding, OOV ids and special tokens included."""
         return len(self._reserved_tokens()) + len(self._tokens)
 
-    def set_vocabulary(self, vocabulary) -> None:
-        """Replaces the vocabulary (a list of tokens, reserved prefix optional)."""
+    def _num_reserved_columns(self) -> int:
+        """Columns of the reserved ids in the bag-of-ids modes: OOV ids, specials."""
+        return self.num_oov_buckets + len(self._special_list)
+
+    def _num_columns(self) -> int:
+        """Output width of the bag-of-ids modes: id `k + 1` -> column `k`."""
+        if self.pad_to_max_tokens:
+            return self.max_tokens
+        if not self._tokens and self.num_columns is not None:
+            return self.num_columns  # rebuilt from a config, vocabulary still to come
+        return self.vocabulary_size() - 1
+
+    def set_vocabulary(self, vocabulary, idf_weights=None) -> None:
+        """Replaces the vocabulary (a list of tokens, reserved prefix optional).
+
+        With `output_mode="tf_idf"`, `idf_weights` gives one weight per entry of
+        `vocabulary`; weights given for a reserved prefix (OOV token, special tokens)
+        are used for those ids, which otherwise get the mean of the others.
+        """
         tokens = [_to_str(t) for t in vocabulary]
-        reserved = self._reserved_tokens()
+        if self.output_mode == "tf_idf":
+            if idf_weights is None or len(idf_weights) != len(tokens):
+                raise ValueError(
+                    "With output_mode='tf_idf', idf_weights must give one weight per "
+                    f"vocabulary entry ({len(tokens)}). Received: "
+                    f"{'None' if idf_weights is None else len(idf_weights)} weights"
+                )
+            weights = np.asarray(idf_weights, np.float64).astype(np.float32).reshape(-1)
+        elif idf_weights is not None:
+            raise ValueError(
+                "idf_weights is only used with output_mode='tf_idf'. Received: "
+                f"idf_weights with output_mode={self.output_mode!r}"
+            )
         # Skip a leading reserved prefix (as returned by get_vocabulary()).
+        num_pad = num_oov = num_special = 0
         if tokens[:1] == [""]:
-            tokens = tokens[1:]
-            while tokens and tokens[0] == self.oov_token:
-                tokens = tokens[1:]
-        if self._special_list and tokens[: len(self._special_list)] == self._special_list:
-            tokens = tokens[len(self._special_list):]
+            num_pad = 1
+        # (TextVectorization's bag-of-ids vocabularies start at the OOV token.)
+        while num_pad + num_oov < len(tokens) and tokens[num_pad + num_oov] == (
+            self.oov_token
+        ):
+            num_oov += 1
+        start = num_pad + num_oov
+        if self._special_list and (
+            tokens[start: start + len(self._special_list)] == self._special_list
+        ):
+            num_special = len(self._special_list)
+        if self.output_mode == "tf_idf":
+            token_weights = weights[start + num_special:]
+            mean = np.mean(token_weights, dtype=np.float32) if len(token_weights) else 0.0
+            reserved = np.full(self._num_reserved_columns(), mean, np.float32)
+            oov = weights[num_pad:start][: self.num_oov_buckets]
+            reserved[: len(oov)] = oov
+            reserved[self.num_oov_buckets: self.num_oov_buckets + num_special] = (
+                weights[start: start + num_special]
+            )
+        self._set_tokens(tokens[start + num_special:])
+        if self.output_mode == "tf_idf":
+            self._set_idf(np.concatenate([reserved, token_weights]))
+
+    def _set_idf(self, column_weights: np.ndarray) -> None:
+        """One float32 weight per output column, zeros past the vocabulary."""
+        width = self._num_columns()
+        weights = np.zeros(width, np.float32)
+        weights[: len(column_weights)] = column_weights[:width]
+        self._idf = weights
+
+    def _set_tokens(self, tokens: list[str]) -> None:
+        """Checks the tokens (reserved prefix removed) and builds the lookup table."""
+        reserved = self._reserved_tokens()
         bad = [t for t in tokens if t == "" or t == self.oov_token]
         if bad:
             raise ValueError(
@@ -406,10 +575,11 @@ class WordTokenizer(keras.layers.Layer):
                     f"Received: vocabulary with {token!r} twice"
                 )
             seen.add(token)
-        if self.max_tokens is not None and len(reserved) + len(tokens) > self.max_tokens:
+        if self.max_tokens is not None and len(reserved) + len(tokens) > self._max_ids():
             raise ValueError(
                 f"vocabulary has {len(reserved) + len(tokens)} ids with the reserved "
-                f"ones, more than max_tokens={self.max_tokens}."
+                f"ones, more than max_tokens={self.max_tokens} allows"
+                + ("" if self.output_mode == "int" else " (padding not counted)") + "."
             )
         self._tokens = tokens
         start = len(reserved)
@@ -433,6 +603,10 @@ class WordTokenizer(keras.layers.Layer):
                 default_value=1 if self.num_oov_buckets == 1 else -1,
             )
             self._inverse_vocabulary = tf.constant(self.get_vocabulary(), tf.string)
+
+    def _max_ids(self) -> int:
+        """Most ids `max_tokens` allows, padding included."""
+        return self.max_tokens + (self.output_mode != "int")
 
     def _internal(self, token: str) -> str:
         """Public token -> the key it has after special tokens became placeholders."""
@@ -464,14 +638,19 @@ class WordTokenizer(keras.layers.Layer):
                 f"batch_size must be a positive int. Received: batch_size={batch_size!r}"
             )
         counts: collections.Counter = collections.Counter()
+        document_counts: collections.Counter = collections.Counter()
+        num_documents = 0
         for i, batch in enumerate(_iter_batches(data, batch_size)):
             if steps is not None and i >= steps:
                 break
-            tokens, batch_counts = self._count_function()(batch)
-            counts.update(
-                dict(zip(tokens.numpy().tolist(), batch_counts.numpy().tolist(),
-                         strict=True))
-            )
+            tokens, batch_counts, batch_document_counts = self._count_function()(batch)
+            tokens = tokens.numpy().tolist()
+            counts.update(dict(zip(tokens, batch_counts.numpy().tolist(), strict=True)))
+            if self.output_mode == "tf_idf":
+                document_counts.update(
+                    dict(zip(tokens, batch_document_counts.numpy().tolist(), strict=True))
+                )
+                num_documents += int(batch.shape[0])
         for token in [b"", self.oov_token.encode("utf-8")] + [
             t.encode("utf-8") for t in self._placeholders + self._special_list
         ]:
@@ -481,19 +660,32 @@ class WordTokenizer(keras.layers.Layer):
         # ties broken by the token bytes, descending.
         items.sort(reverse=True)
         if self.max_tokens is not None:
-            items = items[: self.max_tokens - len(self._reserved_tokens())]
-        self.set_vocabulary(
-            [self._public(t.decode("utf-8")) for _, t in items]
-        )
+            items = items[: self._max_ids() - len(self._reserved_tokens())]
+        vocabulary = [self._public(t.decode("utf-8")) for _, t in items]
+        if self.output_mode != "tf_idf":
+            self.set_vocabulary(vocabulary)
+            return
+        # TextVectorization's inverse document frequency, in float64 then float32.
+        df = np.array([document_counts[t] for _, t in items], np.float64)
+        self.set_vocabulary(vocabulary, np.log(1.0 + num_documents / (1.0 + df)))
 
     def _count_function(self):
         if self._adapt_function is None:
 
             @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
             def count(batch):
-                tokens = self._tokenize(batch).flat_values
-                unique, _, counts = tf.unique_with_counts(tokens, out_idx=tf.int64)
-                return unique, counts
+                """Distinct tokens, their counts, and in how many strings each is."""
+                tokens = self._tokenize(batch)
+                unique, index, counts = tf.unique_with_counts(
+                    tokens.flat_values, out_idx=tf.int64
+                )
+                num_unique = tf.size(unique, out_type=tf.int64)
+                pairs, _ = tf.unique(tokens.value_rowids() * num_unique + index)
+                document_counts = tf.math.bincount(
+                    pairs % num_unique, minlength=num_unique, maxlength=num_unique,
+                    dtype=tf.int64,
+                )
+                return unique, counts, document_counts
 
             self._adapt_function = count
         return self._adapt_function
@@ -604,6 +796,9 @@ class WordTokenizer(keras.layers.Layer):
             strings = inputs
         tokens = self._tokenize(strings)
         ids = tokens.with_flat_values(self._lookup(tokens.flat_values))
+        if self.output_mode != "int":
+            bags = self._bag_of_ids(ids)
+            return bags[0] if rank == 0 else bags
         if self.sequence_length is None:
             return ids[0] if rank == 0 else ids
         outputs = self._to_dense(ids)
@@ -612,6 +807,18 @@ class WordTokenizer(keras.layers.Layer):
         if self.mask_zero:
             keras.src.backend.set_keras_mask(outputs, tf.not_equal(outputs, 0))
         return outputs
+
+    def _bag_of_ids(self, ids: tf.RaggedTensor) -> tf.Tensor:
+        """(batch, None) ids -> (batch, columns): multi-hot, counts or TF-IDF."""
+        width = self._num_columns()
+        counts = tf.math.bincount(
+            ids - 1, minlength=width, maxlength=width, axis=-1, dtype=tf.int64,
+            binary_output=self.output_mode == "multi_hot",
+        )
+        counts.set_shape([ids.shape[0], width])  # bincount of ragged loses it in graphs
+        if self.output_mode != "tf_idf":
+            return counts
+        return tf.cast(counts, tf.float32) * tf.constant(self._idf, tf.float32)
 
     def _to_dense(self, ids: tf.RaggedTensor) -> tf.Tensor:
         length = self.sequence_length
@@ -641,6 +848,11 @@ class WordTokenizer(keras.layers.Layer):
         Returns:
             A string tensor of shape `(batch,)`, or a scalar for 1-D ids.
         """
+        if self.output_mode != "int":
+            raise ValueError(
+                "detokenize needs ids, which only output_mode='int' produces. "
+                f"Received: a layer with output_mode={self.output_mode!r}"
+            )
         if isinstance(ids, tf.RaggedTensor):
             ragged = ids
         else:
