@@ -110,6 +110,20 @@ def run(repeats: int = 7) -> list[dict]:
         "TextVectorization", per_s, ">= 1.0x",
     ))
 
+    for mode in ("multi_hot", "tf_idf"):  # bag-of-ids rows, same vocabulary
+        kwargs = {"vocabulary": latin_vocab, "output_mode": mode}
+        if mode == "tf_idf":
+            kwargs["idf_weights"] = [1.0 + i / VOCAB for i in range(len(latin_vocab))]
+        bag = WordTokenizer(**kwargs)
+        tv_bag = keras.layers.TextVectorization(**kwargs)
+        bag_fn, tv_fn = tf.function(lambda s, b=bag: b(s)), tf.function(lambda s, t=tv_bag: t(s))
+        np.testing.assert_allclose(bag_fn(x).numpy(), tv_fn(x).numpy(), rtol=1e-6)
+        per_s = _rates({"TextVectorization": (tv_fn, x), "ours": (bag_fn, x)}, repeats)
+        rows.append(_timing.ratio_row(
+            "WordTokenizer", f"output_mode={mode}, same text and vocabulary",
+            "TextVectorization", per_s, "(info)",
+        ))
+
     ours, anchor = _layers(cjk_vocab, split="cjk")
     x = tf.constant(cjk)
     presplit = tf.constant(_cjk_standardize(x).numpy())
