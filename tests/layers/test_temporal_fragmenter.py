@@ -326,6 +326,49 @@ def test_fragment_mask_makes_lstm_skip_padding():
     )
 
 
+
+def test_lengths_from_padding_equal_the_true_lengths():
+    # Clips of 9, 4, 1 and 0 frames zero-padded to 9, as `padded_batch` makes them;
+    # clip 1 has an all-zero frame inside, which is content, not padding.
+    lengths = np.array([9, 4, 1, 0])
+    x = clips((4, 9, 3, 3, 1), "uint8") | 1  # no all-zero frame by chance
+    x[1, 1] = 0
+    x[np.arange(9)[None, :] >= lengths[:, None]] = 0
+    for kwargs in ({"fragment_length": 3, "fragment_stride": 2, "pad_end": True},
+                   {"fragment_length": 2, "num_fragments": 3}):
+        inferred = TemporalFragmenter(**kwargs, frame_rank=3, return_mask=True,
+                                      lengths_from_padding=True)(x)
+        given = TemporalFragmenter(**kwargs, frame_rank=3, return_mask=True)(
+            x, lengths=lengths)
+        for key in ("fragments", "fragment_mask", "frame_mask"):
+            np.testing.assert_array_equal(inferred[key], given[key], err_msg=key)
+    assert not np.asarray(inferred["fragment_mask"])[3].any()
+    # Given lengths win over the inferred ones.
+    out = TemporalFragmenter(3, pad_end=True, frame_rank=3, return_mask=True,
+                             lengths_from_padding=True)(x, lengths=np.array([2, 2, 2, 2]))
+    np.testing.assert_array_equal(np.asarray(out["fragment_mask"])[0], [True, False, False])
+
+
+class TestLengthsFromPaddingLayer(TestCase):
+    def test_harness_signals(self):
+        x = np.array([[1, 2, 3, 0, 0, 0], [4, 0, 5, 6, 7, 0]], "float32")
+        self.run_layer_test(
+            TemporalFragmenter,
+            {"fragment_length": 2, "pad_end": True, "frame_rank": 0, "return_mask": True,
+             "lengths_from_padding": True},
+            x,
+            expected_output_shape={"fragments": (2, 3, 2), "fragment_mask": (2, 3),
+                                   "frame_mask": (2, 3, 2)},
+            expected_output_data={
+                "fragments": x.reshape(2, 3, 2),
+                "fragment_mask": [[True, True, False], [True, True, True]],
+                "frame_mask": [[[True, True], [True, False], [False, False]],
+                               [[True, True], [True, True], [True, False]]],
+            },
+            expected_output_dtype={"fragments": "float32", "fragment_mask": "bool",
+                                   "frame_mask": "bool"},
+        )
+
 # -- segment sampling (TSN) ---------------------------------------------------------
 def _starts_of(fragments, x):
     """Start frame of each (signal) fragment, found by matching values."""
@@ -389,6 +432,7 @@ def test_segment_sampling_in_training_stays_in_segments_and_varies():
         ({"fragment_length": 2, "return_mask": 1}, "return_mask=1"),
         ({"fragment_length": 2, "output_dtype": "float31"}, "output_dtype='float31'"),
         ({"fragment_length": 2, "seed": "s"}, "seed='s'"),
+        ({"fragment_length": 2, "lengths_from_padding": 1}, "lengths_from_padding=1"),
     ],
 )
 def test_bad_arguments(kwargs, message):

@@ -105,8 +105,9 @@ class TemporalFragmenter(keras.layers.Layer):
     convention (True = real data), so `fragment_mask` can be passed as `mask=` to a
     following recurrent layer. A frame is padding when it lies past the end of the
     clip: past the time dimension of the input or, when the `lengths` call argument
-    gives each clip's true length, past that length. A fragment is masked out only
-    when all its frames are padding.
+    gives each clip's true length, past that length (with `lengths_from_padding`,
+    past the clip's last frame that is not all `pad_value`). A fragment is masked out
+    only when all its frames are padding.
 
     Integer inputs (such as uint8 video) keep their dtype unless `output_dtype` is
     set; float inputs are cast to the layer's compute dtype as usual in Keras (so
@@ -146,6 +147,11 @@ class TemporalFragmenter(keras.layers.Layer):
             cast first, so padding is exact); `None` (the default) keeps the input
             dtype, after Keras' usual cast of float inputs to the compute dtype.
         seed: an int seed for the random segment sampling in training, or None.
+        lengths_from_padding: if True and no `lengths` are given, each clip ends
+            at its last frame holding anything but `pad_value`: the trailing frames
+            that `Dataset.padded_batch` adds to shorter clips (zeros) are masked
+            out, as `keras.layers.Masking` does for time steps. A clip that really
+            ends in frames that are all `pad_value` (e.g. black) loses them too.
         **kwargs: base layer arguments, such as `name` and `dtype`.
 
     Call arguments:
@@ -185,6 +191,11 @@ class TemporalFragmenter(keras.layers.Layer):
     (1, 3, 3)
     >>> np.asarray(out["fragment_mask"]).tolist()
     [[True, True, False]]
+    >>> padded = np.array([[1, 2, 3, 4, 5, 0, 0, 0, 0]], "float32")  # 5 + padding
+    >>> out = TemporalFragmenter(3, pad_end=True, return_mask=True,
+    ...                          lengths_from_padding=True)(padded)
+    >>> np.asarray(out["fragment_mask"]).tolist()
+    [[True, True, False]]
     >>> video = np.zeros((2, 20, 8, 8, 3), "uint8")
     >>> clips = TemporalFragmenter(4, num_fragments=3, patch_size=4)(video)
     >>> tuple(clips.shape), clips.dtype.name
@@ -209,6 +220,7 @@ class TemporalFragmenter(keras.layers.Layer):
         return_mask: bool = False,
         output_dtype: str | None = None,
         seed: int | None = None,
+        lengths_from_padding: bool = False,
         **kwargs,
     ):
         if not _is_positive_int(fragment_length):
@@ -280,6 +292,11 @@ class TemporalFragmenter(keras.layers.Layer):
                 ) from None
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"seed must be an int or None. Received: seed={seed!r}")
+        if not isinstance(lengths_from_padding, bool):
+            raise ValueError(
+                "lengths_from_padding must be a bool. "
+                f"Received: lengths_from_padding={lengths_from_padding!r}"
+            )
         super().__init__(**kwargs)
 
         self.fragment_length = fragment_length
@@ -292,6 +309,7 @@ class TemporalFragmenter(keras.layers.Layer):
         self.return_mask = return_mask
         self.output_dtype = output_dtype
         self.seed = seed
+        self.lengths_from_padding = lengths_from_padding
 
         self._stride = fragment_stride or fragment_length
         self._patch_hw = patch_hw
@@ -404,6 +422,9 @@ class TemporalFragmenter(keras.layers.Layer):
         length, stride = self.fragment_length, self._stride
         candidates = _num_candidates(time, length, stride, self.pad_end)
 
+        inferred = lengths is None and self.lengths_from_padding
+        if inferred:
+            lengths = _content_lengths(x, pad_value)
         if lengths is not None:
             lengths = tf.cast(tf.reshape(lengths, [-1]), tf.int32)
             valid = tf.clip_by_value(lengths, 0, time)  # (batch,)
@@ -445,7 +466,7 @@ class TemporalFragmenter(keras.layers.Layer):
             fragment_mask = tf.broadcast_to(
                 starts < valid[:, tf.newaxis], [batch, num]
             )
-        if lengths is not None:  # Frames past a clip's length become padding.
+        if lengths is not None and not inferred:  # Frames past a clip's end: padding.
             where = tf.reshape(
                 frame_mask, [batch, num, length] + [1] * (fragments.shape.rank - 3)
             )
@@ -556,6 +577,7 @@ class TemporalFragmenter(keras.layers.Layer):
                 "return_mask": self.return_mask,
                 "output_dtype": self.output_dtype,
                 "seed": self.seed,
+                "lengths_from_padding": self.lengths_from_padding,
             }
         )
         return config
@@ -566,3 +588,12 @@ class TemporalFragmenter(keras.layers.Layer):
         if isinstance(config.get("patch_size"), list):  # JSON turns pairs into lists.
             config["patch_size"] = tuple(config["patch_size"])
         return cls(**config)
+
+
+def _content_lengths(x, pad_value):
+    """(batch,) int32: 1 + the index of each clip's last frame not all `pad_value`."""
+    content = tf.not_equal(x, pad_value)
+    if x.shape.rank > 2:
+        content = tf.reduce_any(content, axis=list(range(2, x.shape.rank)))
+    positions = tf.range(1, tf.shape(x)[1] + 1, dtype=tf.int32)
+    return tf.reduce_max(tf.where(content, positions[tf.newaxis], 0), axis=1)

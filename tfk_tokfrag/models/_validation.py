@@ -29,6 +29,12 @@ def rate(name: str, value) -> float:
     return float(value)
 
 
+def flag(name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be a bool. Received: {name}={value!r}")
+    return value
+
+
 def choice(name: str, value, options) -> str:
     if value not in options:
         raise ValueError(f"{name} must be one of {tuple(options)}. Received: {name}={value!r}")

@@ -66,6 +66,7 @@ def fused_multimodal_net(
     video_encoder_filters: int | Sequence[int] = (16, 32),
     video_encoder_dim: int = 64,
     video_lstm_units: int = 32,
+    video_mask_padding_frames: bool = True,
     seed: int | None = None,
     name: str = "fused_multimodal_net",
 ) -> keras.Model:
@@ -107,6 +108,8 @@ def fused_multimodal_net(
         text_embed_dim, text_units, text_encoder: the text branch.
         video_shape, video_fragment_length, video_fragment_stride,
         video_encoder_filters, video_encoder_dim, video_lstm_units: the video branch.
+        video_mask_padding_frames: mask each clip's trailing all-zero frames (the
+            padding of shorter clips in a batch), as in `lstm_video_classifier`.
         seed: seed of the video branch's training-time sampling.
         name: the model name.
 
@@ -130,6 +133,7 @@ def fused_multimodal_net(
     _check.rate("dropout", dropout)
     image_filters = _check.positive_ints("image_filters", image_filters)
     video_encoder_filters = _check.positive_ints("video_encoder_filters", video_encoder_filters)
+    _check.flag("video_mask_padding_frames", video_mask_padding_frames)
 
     # === Functional Model ===
     inputs, features = {}, []
@@ -171,6 +175,7 @@ def fused_multimodal_net(
                 lstm_units=video_lstm_units,
                 bidirectional=True,
                 seed=seed,
+                mask_padding_frames=video_mask_padding_frames,
                 prefix="video_",
             )
             features.append(

@@ -47,6 +47,7 @@ def video_features(
     lstm_units: int,
     bidirectional: bool,
     seed: int | None,
+    mask_padding_frames: bool = True,
     prefix: str = "",
 ):
     """The video encoder on a symbolic `video` input: fragments -> frames -> LSTM.
@@ -66,6 +67,7 @@ def video_features(
         frame_rank=3,
         return_mask=True,
         seed=seed,
+        lengths_from_padding=mask_padding_frames,
         name=f"{prefix}fragmenter",
     )(video)
     fragments, fragment_mask, frame_mask = (
@@ -103,12 +105,14 @@ def lstm_video_classifier(
     dropout: float = 0.0,
     input_dtype: str = "uint8",
     seed: int | None = None,
+    mask_padding_frames: bool = True,
     name: str = "lstm_video_classifier",
 ) -> keras.Model:
     """Builds a functional video classifier over temporal fragments.
 
     `video (batch, time, H, W, C)`, any `time` ->
     `TemporalFragmenter` (fragments, padded at the end, with masks) ->
+    (trailing all-zero frames, the padding of shorter clips, masked out) ->
     a per-frame ConvNet shared across all frames (`FrameWise`, one batched call) ->
     pooling of the frames of each fragment (padding frames excluded) ->
     a (bidirectional) LSTM over the fragments, masked where fragments are padding ->
@@ -136,6 +140,10 @@ def lstm_video_classifier(
         dropout: dropout rate before the classifier.
         input_dtype: `"uint8"` (rescaled by 1/255) or a float dtype.
         seed: seed of the training-time segment sampling.
+        mask_padding_frames: treat each clip's trailing all-zero frames as padding
+            (those `Dataset.padded_batch` adds to the shorter clips of a batch):
+            they are masked out of the fragment pooling and the LSTM, so a clip is
+            classified the same however far its batch was padded.
         name: the model name.
 
     Example:
@@ -155,6 +163,7 @@ def lstm_video_classifier(
     _check.choice("fragment_pooling", fragment_pooling, ("mean", "mean_and_delta"))
     _check.choice("temporal_head", temporal_head, ("lstm", "average"))
     _check.rate("dropout", dropout)
+    _check.flag("mask_padding_frames", mask_padding_frames)
 
     # === Functional Model ===
     video = keras.Input(input_shape, dtype=input_dtype, name="video")
@@ -170,6 +179,7 @@ def lstm_video_classifier(
         lstm_units=lstm_units,
         bidirectional=bidirectional,
         seed=seed,
+        mask_padding_frames=mask_padding_frames,
     )
     if dropout:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
