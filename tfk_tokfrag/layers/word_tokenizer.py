@@ -679,6 +679,8 @@ class WordTokenizer(keras.layers.Layer):
                 unique, index, counts = tf.unique_with_counts(
                     tokens.flat_values, out_idx=tf.int64
                 )
+                if self.output_mode != "tf_idf":  # document counts are not needed
+                    return unique, counts, tf.zeros_like(counts)
                 num_unique = tf.size(unique, out_type=tf.int64)
                 pairs, _ = tf.unique(tokens.value_rowids() * num_unique + index)
                 document_counts = tf.math.bincount(
