@@ -12,6 +12,11 @@ def _is_positive_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
+def _check_bool(name: str, value) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"{name} must be a bool. Received: {name}={value!r}")
+
+
 def _dim(x, axis: int):
     """Static size of `axis` if known, else a scalar int32 tensor."""
     static = x.shape[axis]
@@ -233,8 +238,7 @@ class TemporalFragmenter(keras.layers.Layer):
                 "fragment_stride must be a positive int or None. "
                 f"Received: fragment_stride={fragment_stride!r}"
             )
-        if not isinstance(pad_end, bool):
-            raise ValueError(f"pad_end must be a bool. Received: pad_end={pad_end!r}")
+        _check_bool("pad_end", pad_end)
         if (
             isinstance(pad_value, bool)
             or not isinstance(pad_value, int | float)
@@ -278,10 +282,7 @@ class TemporalFragmenter(keras.layers.Layer):
                 f"needs frame_rank=3 or None. Received: frame_rank={frame_rank!r} "
                 f"with patch_size={patch_size!r}"
             )
-        if not isinstance(return_mask, bool):
-            raise ValueError(
-                f"return_mask must be a bool. Received: return_mask={return_mask!r}"
-            )
+        _check_bool("return_mask", return_mask)
         if output_dtype is not None:
             try:
                 output_dtype = keras.backend.standardize_dtype(output_dtype)
@@ -292,11 +293,7 @@ class TemporalFragmenter(keras.layers.Layer):
                 ) from None
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ValueError(f"seed must be an int or None. Received: seed={seed!r}")
-        if not isinstance(lengths_from_padding, bool):
-            raise ValueError(
-                "lengths_from_padding must be a bool. "
-                f"Received: lengths_from_padding={lengths_from_padding!r}"
-            )
+        _check_bool("lengths_from_padding", lengths_from_padding)
         super().__init__(**kwargs)
 
         self.fragment_length = fragment_length
