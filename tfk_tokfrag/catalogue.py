@@ -19,6 +19,12 @@ import platform
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import tensorflow as tf  # noqa: E402  (after quieting TensorFlow's C++ start-up logs)
+
+from tfk_tokfrag.export import InputSignature  # noqa: E402
+from tfk_tokfrag.models import get_entry, list_models  # noqa: E402
+from tfk_tokfrag.training.train_model import train_model  # noqa: E402
+
 OFFLINE_DATASETS = ("digits", "moving_digits", "digit_scenes")
 
 EXPECTATIONS = {
@@ -39,18 +45,10 @@ COMPARISONS = {
 
 
 def _machine() -> str:
-    import tensorflow as tf
-
     return (
         f"{platform.machine()} CPU, {os.cpu_count()} cores, no GPU, "
         f"Python {platform.python_version()}, TensorFlow {tf.__version__}"
     )
-
-
-def _signature(model) -> dict:
-    structure = model.input
-    items = structure.items() if isinstance(structure, dict) else [("input", structure)]
-    return {k: {"shape": list(v.shape), "dtype": str(v.dtype)} for k, v in items}
 
 
 def _jsonable(value):
@@ -63,8 +61,6 @@ def _jsonable(value):
 
 def measure(name: str, seed: int = 42) -> dict:
     """Trains entry `name` with its recipe and returns the measured figures."""
-    from tfk_tokfrag.training.train_model import train_model
-
     result = train_model(
         name,
         logdir=os.path.join("runs", "catalogue", name),
@@ -78,7 +74,7 @@ def measure(name: str, seed: int = 42) -> dict:
         "epochs": result.epochs,
         "seed": seed,
         "params": int(result.model.count_params()),
-        "input_signature": _signature(result.model),
+        "input_signature": InputSignature.from_model(result.model).to_json(),
         "machine": _machine(),
         "date": datetime.date.today().isoformat(),
         "command": f"python -m tfk_tokfrag.catalogue --only {name}",
@@ -95,9 +91,10 @@ def _card(entry, config: dict, measured: dict | None, others: dict) -> str:
         f"| builder | `tfk_tokfrag.models.{entry.builder.__name__}` |",
     ]
     if measured:
+        signature = InputSignature.from_json(measured["input_signature"])
         signature = ", ".join(
-            f"`{k}`: {v['dtype']} {tuple(v['shape'])}" for k, v in
-            measured["input_signature"].items()
+            f"`{spec.name if signature.is_dict else 'input'}`: {spec.dtype} {spec.shape}"
+            for spec in signature.specs
         )
         lines += [
             f"| input signature | {signature} |",
@@ -151,8 +148,6 @@ def _card(entry, config: dict, measured: dict | None, others: dict) -> str:
 
 
 def write_entry(name: str, out: str, measured: dict | None) -> None:
-    from tfk_tokfrag.models import get_entry
-
     entry = get_entry(name)
     folder = os.path.join(out, name)
     os.makedirs(folder, exist_ok=True)
@@ -181,8 +176,6 @@ def write_entry(name: str, out: str, measured: dict | None) -> None:
 
 
 def main(argv=None) -> None:
-    from tfk_tokfrag.models import get_entry, list_models
-
     parser = argparse.ArgumentParser(prog="python -m tfk_tokfrag.catalogue", description=__doc__)
     parser.add_argument("--only", nargs="*", help="entries to (re)measure (default: all)")
     parser.add_argument("--out", default="models")

@@ -20,9 +20,24 @@ import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import keras  # noqa: E402  (after quieting TensorFlow's C++ start-up logs)
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from tfk_tokfrag.data import dataset_info, list_datasets, load_dataset  # noqa: E402
+from tfk_tokfrag.export import (  # noqa: E402
+    InputSignature,
+    evaluate_saved_model,
+    export_saved_model,
+    load_metadata,
+    prepare_requests,
+)
+from tfk_tokfrag.models import get_entry, list_models  # noqa: E402
+from tfk_tokfrag.training import start_tensorboard  # noqa: E402
+from tfk_tokfrag.training.evaluate import evaluate_model  # noqa: E402
+from tfk_tokfrag.training.train_model import train_model  # noqa: E402
+
 PROG = "tfk-tokfrag"
-VIDEO_ARRAY_SUFFIXES = (".npy",)
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
 
 
 class CliError(Exception):
@@ -71,6 +86,8 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--max-steps-per-epoch", type=int, help="cap steps (quick runs)")
     train.add_argument("--data-dir", help="TFDS data folder")
     train.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
+    train.add_argument("--deterministic", action="store_true",
+                       help="op determinism: same seed, same weights (slower)")
 
     evaluate = sub.add_parser("evaluate", help="test accuracy of a .keras file or SavedModel")
     evaluate.add_argument("model", help="a .keras file or a SavedModel folder")
@@ -104,9 +121,6 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_list(args) -> int:
-    from tfk_tokfrag.data import dataset_info, list_datasets
-    from tfk_tokfrag.models import get_entry, list_models
-
     print("Models:")
     for name in list_models():
         entry = get_entry(name)
@@ -120,8 +134,6 @@ def _cmd_list(args) -> int:
 
 
 def _cmd_train(args) -> int:
-    from tfk_tokfrag.training.train_model import train_model
-
     overrides = dict(_parse_override(o) for o in args.set)
     logdir = args.logdir or os.path.join("runs", args.model)
     checkpoint_dir = args.checkpoint_dir or os.path.join("checkpoints", args.model)
@@ -143,6 +155,7 @@ def _cmd_train(args) -> int:
         max_steps_per_epoch=args.max_steps_per_epoch,
         data_dir=args.data_dir,
         verbose=args.verbose,
+        deterministic=args.deterministic,
     )
     if result.initial_epoch:
         print(f"Resumed from the backup of epoch {result.initial_epoch}.")
@@ -163,66 +176,35 @@ def _require_path(path: str, what: str) -> None:
         raise CliError(f"{what} does not exist: {path}")
 
 
+def _load_keras_model(path: str) -> keras.Model:
+    _require_path(path, "the model")
+    if not path.endswith(".keras"):
+        raise CliError(f"expected a .keras file: {path}")
+    return keras.saving.load_model(path, compile=False, safe_mode=True)
+
+
 def _cmd_evaluate(args) -> int:
-    import numpy as np
-    import tensorflow as tf
-
-    from tfk_tokfrag.data import load_dataset
-
     _require_path(args.model, "the model")
     data = load_dataset(args.dataset, args.split, args.batch_size, seed=args.seed,
                         data_dir=args.data_dir, shuffle=False)
-    correct = total = 0
     if _is_saved_model(args.model):
-        from tfk_tokfrag.export import load_metadata
-
-        artifact = tf.saved_model.load(args.model)  # keep it alive: it owns the variables
-        wanted = load_metadata(args.model)["inputs"]
-        if "dtype" not in wanted:  # dict inputs: keep only those the artifact takes
-            data = data.map(lambda x, y: ({k: x[k] for k in wanted}, y))
-        for inputs, labels in data:
-            predicted = artifact.serve(inputs)["class_id"].numpy()
-            correct += int(np.sum(predicted == labels.numpy()))
-            total += len(predicted)
+        accuracy = evaluate_saved_model(args.model, data)
     elif args.model.endswith(".keras"):
-        import keras
-
-        from tfk_tokfrag.training.train_model import select_model_inputs
-
-        model = keras.saving.load_model(args.model, compile=False, safe_mode=True)
-        for inputs, labels in select_model_inputs(data, model):
-            predicted = np.argmax(model.predict_on_batch(inputs), axis=-1)
-            correct += int(np.sum(predicted == labels.numpy()))
-            total += len(predicted)
+        accuracy = evaluate_model(_load_keras_model(args.model), data)
     else:
         raise CliError(f"expected a .keras file or a SavedModel folder: {args.model}")
-    print(f"{args.dataset}/{args.split}: accuracy {correct / max(total, 1):.4f} "
-          f"({correct}/{total})")
+    print(f"{args.dataset}/{args.split}: accuracy {accuracy}")
     return 0
 
 
 def _cmd_export(args) -> int:
-    import keras
-
-    from tfk_tokfrag.export import export_saved_model
-
-    _require_path(args.model, "the model")
-    if not args.model.endswith(".keras"):
-        raise CliError(f"expected a .keras file: {args.model}")
-    model = keras.saving.load_model(args.model, compile=False, safe_mode=True)
+    model = _load_keras_model(args.model)
     class_names = args.class_names.split(",") if args.class_names else None
     metrics = {}
     if args.dataset:
-        from tfk_tokfrag.data import dataset_info, load_dataset
-
         class_names = class_names or list(dataset_info(args.dataset)["class_names"])
-        from tfk_tokfrag.training.train_model import select_model_inputs
-
         data = load_dataset(args.dataset, "test", 128, seed=args.seed, shuffle=False)
-        data = select_model_inputs(data, model)
-        model.compile(metrics=["accuracy"], loss="sparse_categorical_crossentropy")
-        metrics = {"test_accuracy": float(model.evaluate(data, verbose=0, return_dict=True)
-                                          ["accuracy"]), "dataset": args.dataset}
+        metrics = {"test_accuracy": evaluate_model(model, data).value, "dataset": args.dataset}
     export_saved_model(model, args.output, class_names=class_names, metrics=metrics,
                        model_name=os.path.splitext(os.path.basename(args.model))[0])
     print(f"Exported the SavedModel to {args.output}"
@@ -230,125 +212,12 @@ def _cmd_export(args) -> int:
     return 0
 
 
-def _read_image_bytes(path: str) -> bytes:
-    import tensorflow as tf
-
-    _require_path(path, "the input")
-    data = open(path, "rb").read()
-    try:
-        tf.io.decode_image(data, expand_animations=False)
-    except (tf.errors.InvalidArgumentError, tf.errors.UnknownError):
-        raise CliError(f"not an image (PNG, JPEG, BMP or GIF): {path}") from None
-    return data
-
-
-def _read_video(path: str, spec: dict):
-    """A clip as uint8 (T, H, W, C): a .npy array or a folder of frame images."""
-    import numpy as np
-    import tensorflow as tf
-
-    _require_path(path, "the video")
-    height, width, channels = spec["shape"][2:5]
-    if path.endswith(VIDEO_ARRAY_SUFFIXES):
-        clip = np.load(path)
-        if clip.ndim != 4 or clip.dtype != np.uint8:
-            raise CliError(
-                f"a video array must be uint8 (frames, height, width, channels); "
-                f"{path} holds {clip.dtype} {clip.shape}"
-            )
-    elif os.path.isdir(path):
-        frames = sorted(f for f in os.listdir(path) if f.lower().endswith(IMAGE_SUFFIXES))
-        if not frames:
-            raise CliError(f"the video has no frames (no image files in {path})")
-        clip = np.stack([
-            tf.io.decode_image(_read_image_bytes(os.path.join(path, f)), channels=channels,
-                               expand_animations=False).numpy()
-            for f in frames
-        ])
-    else:
-        raise CliError(f"a video is a folder of frame images or a .npy array: {path}")
-    if clip.shape[0] == 0:
-        raise CliError(f"the video has no frames: {path}")
-    if clip.shape[1:] != (height, width, channels):
-        clip = tf.cast(tf.image.resize(clip, (height, width)), tf.uint8).numpy()
-    return clip
-
-
-def _read_texts(value: str) -> list[str]:
-    if os.path.isfile(value):
-        with open(value, encoding="utf-8", errors="replace") as f:
-            return [line.rstrip("\n") for line in f if line.strip()]
-    return [value]
-
-
-def _decode_image(path: str, spec: dict):
-    """An image file as uint8 `(H, W, C)` of the model's size."""
-    import tensorflow as tf
-
-    height, width, channels = spec["shape"][1:4]
-    image = tf.io.decode_image(_read_image_bytes(path), channels=channels,
-                               expand_animations=False)
-    if tuple(image.shape[:2]) != (height, width):
-        image = tf.cast(tf.round(tf.image.resize(image, (height, width), antialias=True)),
-                        tf.uint8)
-    return image
-
-
-def _prepare_inputs(spec, inputs: list[str], encoded_images: bool = True):
-    """Turns command-line inputs into `(endpoint name, [one batch per example])`.
-
-    Images go to the `serve_encoded_images` endpoint as bytes when the artifact has it
-    (`encoded_images`), else they are decoded here for `serve`.
-    """
-    import tensorflow as tf
-
-    if "dtype" not in spec and len(spec) == 1:  # one named input: plain values
-        (key,) = spec
-        values = [v.split("=", 1)[1] if v.startswith(f"{key}=") else v for v in inputs]
-        _, examples = _prepare_inputs(spec[key], values, encoded_images=False)
-        return "serve", [(label, {key: batch}) for label, batch in examples]
-    if "dtype" not in spec:  # a dict-input model: NAME=VALUE per input
-        values = {}
-        for item in inputs:
-            if "=" not in item:
-                raise CliError(f"this model takes NAME=VALUE inputs with NAME in "
-                               f"{sorted(spec)}. Received: {item!r}")
-            key, value = item.split("=", 1)
-            if key not in spec:
-                raise CliError(f"unknown input {key!r}; the model takes {sorted(spec)}")
-            values[key] = value
-        missing = sorted(set(spec) - set(values))
-        if missing:
-            raise CliError(f"missing inputs: {missing}")
-        batch = {}
-        for key, value in values.items():
-            batch[key] = _prepare_inputs(spec[key], [value], encoded_images=False)[1][0][1]
-        return "serve", [(" ".join(inputs), batch)]
-    if spec["dtype"] == "string":
-        texts = [t for value in inputs for t in _read_texts(value)]
-        return "serve", [(t, tf.constant([t])) for t in texts]
-    rank = len(spec["shape"])
-    if rank == 5:
-        return "serve", [(p, tf.constant(_read_video(p, spec)[None])) for p in inputs]
-    if rank == 4 and encoded_images:
-        return "serve_encoded_images", [
-            (p, tf.constant([_read_image_bytes(p)])) for p in inputs
-        ]
-    if rank == 4:
-        return "serve", [(p, _decode_image(p, spec)[None]) for p in inputs]
-    raise CliError(f"unsupported input signature {spec}")
-
-
 def _cmd_predict(args) -> int:
-    import numpy as np
-    import tensorflow as tf
-
-    from tfk_tokfrag.export import load_metadata
-
     if not _is_saved_model(args.saved_model):
         raise CliError(f"not a SavedModel folder: {args.saved_model}")
     metadata = load_metadata(args.saved_model)
-    endpoint, examples = _prepare_inputs(metadata["inputs"], args.inputs)
+    signature = InputSignature.from_json(metadata["inputs"])
+    endpoint, examples = prepare_requests(signature, args.inputs)
     model = tf.saved_model.load(args.saved_model)
     serve = getattr(model, endpoint)
     names = metadata["class_names"]
@@ -362,8 +231,6 @@ def _cmd_predict(args) -> int:
 
 
 def _cmd_tensorboard(args) -> int:
-    from tfk_tokfrag.training.tensorboard_server import start_tensorboard
-
     _require_path(args.logdir, "the log folder")
     try:
         url, server = start_tensorboard(args.logdir, host="127.0.0.1", port=args.port)

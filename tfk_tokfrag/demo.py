@@ -14,11 +14,19 @@ import argparse
 import os
 import platform
 import sys
-import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import keras  # noqa: E402  (after quieting TensorFlow's C++ start-up logs)
+import tensorflow as tf  # noqa: E402
+
+from tfk_tokfrag.data import dataset_info, load_dataset  # noqa: E402
+from tfk_tokfrag.export import evaluate_saved_model  # noqa: E402
+from tfk_tokfrag.models import get_entry  # noqa: E402
+from tfk_tokfrag.training.train_model import train_model  # noqa: E402
+
 MODEL_NAME = "conv_net_digits"
+DATASET = "digits"
 
 
 def _parse_args(argv):
@@ -36,73 +44,34 @@ def _parse_args(argv):
 
 def main(argv=None) -> float:
     args = _parse_args(argv)
-    import keras
-    import numpy as np
-    import tensorflow as tf
-
-    from tfk_tokfrag.data import DIGITS_CLASS_NAMES, digits_dataset, load_digits_arrays
-    from tfk_tokfrag.export import export_saved_model
-    from tfk_tokfrag.models import get_entry, get_model
-    from tfk_tokfrag.training import fit_classifier
-
     entry = get_entry(MODEL_NAME)
     epochs = args.epochs or entry.training["epochs"]
+    splits = dataset_info(DATASET)["splits"]
     print(f"tfk_tokfrag demo: {MODEL_NAME} on the bundled handwritten digits")
     print(f"  machine: {platform.machine()}, {os.cpu_count()} CPU cores, "
           f"TensorFlow {tf.__version__}, Keras {keras.__version__}")
+    print(f"  data: {splits['train']} train / {splits['test']} test images "
+          f"(stratified 80/20 split, seed 42)")
+    print(f"  training {epochs} epochs")
 
-    keras.utils.set_random_seed(args.seed)
-    train_ds = digits_dataset("train", entry.training["batch_size"], seed=args.seed)
-    test_ds = digits_dataset("test", 256, seed=args.seed)
-    splits = load_digits_arrays(seed=args.seed)
-    test_images, test_labels = splits["test"]
-    print(f"  data: {len(splits['train'][1])} train / "
-          f"{len(test_labels)} test images (stratified 80/20 split, seed {args.seed})")
-
-    model = get_model(MODEL_NAME)
-    print(f"  model: {model.count_params():,} parameters; training {epochs} epochs")
-    start = time.perf_counter()
-    fit_classifier(
-        model,
-        train_ds,
-        epochs=epochs,
-        validation_data=test_ds,
-        logdir=args.logdir,
-        learning_rate=entry.training["learning_rate"],
-        weight_decay=entry.training["weight_decay"],
-        verbose=args.verbose,
-        sample_inputs=test_images[:4],
-        class_names=DIGITS_CLASS_NAMES,
-        hparams={"model": MODEL_NAME, "epochs": epochs, "seed": args.seed,
-                 **{k: v for k, v in entry.training.items() if k != "epochs"}},
-    )
-    train_seconds = time.perf_counter() - start
-    keras_accuracy = float(model.evaluate(test_ds, verbose=0, return_dict=True)["accuracy"])
-
-    export_saved_model(
-        model,
-        args.export,
-        class_names=DIGITS_CLASS_NAMES,
-        model_name=MODEL_NAME,
-        metrics={"test_accuracy": keras_accuracy, "train_seconds": round(train_seconds, 1)},
-        verify_inputs=test_images[:64],
-    )
+    # The one workflow the CLI and the catalogue use too: fit, score, export, verify.
+    result = train_model(MODEL_NAME, dataset=DATASET, epochs=epochs, seed=args.seed,
+                         logdir=args.logdir, export=args.export, verbose=args.verbose)
 
     # Score the artifact itself, as a server would: plain TensorFlow, raw uint8 input.
-    reloaded = tf.saved_model.load(args.export)
-    predicted = reloaded.serve(tf.constant(test_images))["class_id"].numpy()
-    correct = int(np.sum(predicted == test_labels))
-    accuracy = correct / len(test_labels)
+    test = load_dataset(DATASET, "test", 256, shuffle=False)
+    accuracy = evaluate_saved_model(args.export, test)
 
     print()
-    print(f"Trained in {train_seconds:.1f} s. Exported the SavedModel to {args.export}/")
-    print(f"Test accuracy of the reloaded SavedModel: {accuracy:.4f} "
-          f"({correct}/{len(test_labels)} digits)")
-    print(f"Keras model test accuracy:                {keras_accuracy:.4f}")
+    print(f"Trained {result.model.count_params():,} parameters in "
+          f"{result.train_seconds:.1f} s. Exported the SavedModel to {args.export}/")
+    print(f"Test accuracy of the reloaded SavedModel: {accuracy.value:.4f} "
+          f"({accuracy.correct}/{accuracy.total} digits)")
+    print(f"Keras model test accuracy:                {result.test_accuracy:.4f}")
     tensorboard = os.path.relpath(os.path.join(os.path.dirname(sys.executable), "tfk-tokfrag"))
     print(f"Watch the run:  {tensorboard} tensorboard --logdir "
           f"{os.path.dirname(args.logdir) or args.logdir}   (or: tensorboard --logdir ...)")
-    return accuracy
+    return accuracy.value
 
 
 if __name__ == "__main__":

@@ -13,45 +13,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfk_tokfrag.export.requests import decode_image
+from tfk_tokfrag.export.signature import InputSignature
 from tfk_tokfrag.version import __version__
 
 METADATA_FILENAME = "tfk_tokfrag.json"
-
-
-def _model_input_specs(model: keras.Model):
-    """`{name: tf.TensorSpec}` for a dict-input model, else a single `tf.TensorSpec`.
-
-    The batch dimension is left free, and so is the time dimension of videos when the
-    model accepts any length.
-    """
-    structure = model.input
-    if isinstance(structure, dict):
-        return {
-            key: tf.TensorSpec(tuple(t.shape), tf.as_dtype(t.dtype), name=key)
-            for key, t in structure.items()
-        }
-    if isinstance(structure, list | tuple):
-        if len(structure) != 1:
-            raise ValueError(
-                "export_saved_model() supports models with one input or a dict of "
-                f"named inputs. Received a model with {len(structure)} positional inputs."
-            )
-        structure = structure[0]
-    name = getattr(structure, "name", None) or "inputs"
-    name = name.split(":")[0]
-    return tf.TensorSpec(tuple(structure.shape), tf.as_dtype(structure.dtype), name=name)
 
 
 def _ends_in_logits(model: keras.Model) -> bool:
     last = model.layers[-1]
     activation = getattr(last, "activation", None)
     return activation is None or getattr(activation, "__name__", "") == "linear"
-
-
-def _spec_to_json(spec) -> dict:
-    if isinstance(spec, dict):
-        return {k: _spec_to_json(v) for k, v in spec.items()}
-    return {"shape": list(spec.shape.as_list()), "dtype": spec.dtype.name}
 
 
 def _is_image_spec(spec) -> bool:
@@ -86,15 +58,10 @@ class _Postprocess:
 def _decode_images(encoded: tf.Tensor, spec: tf.TensorSpec) -> tf.Tensor:
     """PNG/JPEG/GIF/BMP bytes `(batch,)` -> uint8 images resized to the model's size."""
     height, width, channels = spec.shape[1], spec.shape[2], spec.shape[3]
-
-    def decode_one(data):
-        image = tf.io.decode_image(data, channels=channels, expand_animations=False)
-        image.set_shape((None, None, channels))
-        image = tf.image.resize(image, (height, width), antialias=True)
-        return tf.cast(tf.clip_by_value(tf.round(image), 0.0, 255.0), tf.uint8)
-
     return tf.map_fn(
-        decode_one, encoded, fn_output_signature=tf.TensorSpec((height, width, channels), tf.uint8)
+        lambda data: decode_image(data, height, width, channels),
+        encoded,
+        fn_output_signature=tf.TensorSpec((height, width, channels), tf.uint8),
     )
 
 
@@ -178,7 +145,8 @@ def export_saved_model(
     if from_logits is None:
         from_logits = _ends_in_logits(model)
     postprocess = _Postprocess(class_names, from_logits)
-    spec = _model_input_specs(model)
+    signature = InputSignature.from_model(model)
+    spec = signature.to_tensor_specs()
 
     archive = keras.export.ExportArchive()
     archive.track(model)
@@ -218,7 +186,7 @@ def export_saved_model(
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(),
             "from_logits": from_logits,
             "class_names": class_names,
-            "inputs": _spec_to_json(spec),
+            "inputs": signature.to_json(),
             "endpoints": ["serve", "serving_default"]
             + (["serve_encoded_images"] if _is_image_spec(spec) else []),
             "metrics": metrics or {},

@@ -7,7 +7,9 @@ import os
 import keras
 import tensorflow as tf
 
+from tfk_tokfrag.models import adapt_text_vocabulary
 from tfk_tokfrag.training.callbacks import monitoring_callbacks
+from tfk_tokfrag.training.model_inputs import select_model_inputs
 
 
 def compile_classifier(
@@ -73,9 +75,6 @@ def fit_classifier(
     `sample_inputs`, and a confusion matrix of `validation_data` after each epoch.
     `verbose=1` shows Keras' progress bar.
     """
-    from tfk_tokfrag.models import adapt_text_vocabulary
-    from tfk_tokfrag.training.train_model import select_model_inputs
-
     train_data = select_model_inputs(train_data, model)
     if validation_data is not None:
         validation_data = select_model_inputs(validation_data, model)

@@ -1,4 +1,4 @@
-"""`ResumableBackup`: `BackupAndRestore` whose checkpoints are written atomically."""
+"""`ResumableBackup`: `BackupAndRestore` whose backups are atomic and exact."""
 
 from __future__ import annotations
 
@@ -9,9 +9,13 @@ import tempfile
 import uuid
 
 import keras
+import numpy as np
+
+from tfk_tokfrag import _keras_internals, _validation
 
 _CURRENT = "current"
 _WEIGHTS = "latest.weights.h5"
+_RANDOM_STATE = "random_state.npz"
 _METADATA = "training_metadata.json"
 
 
@@ -20,68 +24,149 @@ def _fsync_file(path: str) -> None:
         os.fsync(f.fileno())
 
 
-class ResumableBackup(keras.callbacks.BackupAndRestore):
+def _random_state_variables(model: keras.Model) -> list:
+    """The model's state that `save_weights` leaves out: its random generators.
+
+    `model.variables` is `model.weights` plus the `SeedGenerator` states of layers
+    such as `Dropout` and random augmentations (Keras' own definition). Without them
+    a resumed run draws other dropout masks than an uninterrupted one.
+    """
+    weights = {id(v) for v in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
+
+
+def read_backup_epoch(backup_dir: str | os.PathLike) -> int:
+    """The epoch the last complete backup in `backup_dir` resumes at (0 if none)."""
+    path = os.path.join(os.fspath(backup_dir), _CURRENT, _METADATA)
+    try:
+        with open(path, encoding="utf-8") as f:
+            return int(json.load(f)["epoch"])
+    except FileNotFoundError:
+        return 0
+
+
+class ResumableBackup(keras.callbacks.Callback):
     """Backs up the training state every epoch (or N steps); a crash never corrupts it.
 
-    Keras' `BackupAndRestore` writes the weights and then the epoch counter in place:
-    a process killed in between leaves weights of one epoch beside the counter of
-    another, or a truncated weights file. Here each backup (model and optimizer
-    weights plus the epoch counter) is written to a fresh folder, flushed to disk,
-    and published by atomically swapping a `current` symlink to it; older backups
-    are removed only after that. A training run killed at any instant and started
-    again with the same command resumes from the last completed backup.
+    The same contract as Keras' `BackupAndRestore`: `fit` given this callback first
+    restores the last backup in `backup_dir` and continues from the epoch after it,
+    so a run killed at any instant and started again with the same command resumes.
+    Two things differ:
+
+    - Atomic: Keras writes the weights and then the epoch counter in place, so a
+      process killed in between leaves weights of one epoch beside the counter of
+      another, or a truncated weights file. Here each backup is written to a fresh
+      folder, flushed to disk, and published by atomically swapping a `current`
+      symlink to it; older backups are removed only after that.
+    - Exact: a backup holds the model and optimizer weights, the epoch counter *and*
+      the state of the model's random generators (dropout, augmentation), which
+      `save_weights` leaves out. With op determinism on and a pipeline whose order
+      depends only on the epoch (`tfk_tokfrag.training.train_model` arranges that),
+      a resumed run ends with the same weights as an uninterrupted one.
+
+    With `save_freq=N` steps, a run resumed from a mid-epoch backup restarts that
+    epoch from its first batch with the mid-epoch weights, as Keras does.
 
     Args:
         backup_dir: folder of the backups.
         save_freq: `"epoch"` or a number of training steps.
         delete_checkpoint: remove the backups when training finishes (as Keras does,
             so that running the same command again trains anew).
+
+    Attributes:
+        restored_epoch: after `on_train_begin`, the epoch training resumed at
+            (0 when there was no backup).
     """
 
-    def __init__(self, backup_dir: str, save_freq="epoch", delete_checkpoint: bool = True):
-        super().__init__(
-            os.fspath(backup_dir),
-            save_freq=save_freq,
-            double_checkpoint=False,
-            delete_checkpoint=delete_checkpoint,
-        )
-        self._current_link = os.path.join(self.backup_dir, _CURRENT)
-        self._point_at_current()
+    def __init__(self, backup_dir: str | os.PathLike, save_freq="epoch",
+                 delete_checkpoint: bool = True):
+        super().__init__()
+        if save_freq != "epoch":
+            _validation.positive_int("save_freq", save_freq)
+        self.backup_dir = os.fspath(backup_dir)
+        self.save_freq = save_freq
+        self.delete_checkpoint = _validation.check_bool("delete_checkpoint", delete_checkpoint)
+        self.restored_epoch = 0
+        self._epoch = 0
+        self._steps_since_backup = 0
 
-    def _point_at_current(self) -> None:
-        # The parent class reads these two paths in `_load_model`.
-        target = (
-            os.path.realpath(self._current_link)
-            if os.path.lexists(self._current_link)
-            else os.path.join(self.backup_dir, "none")
-        )
-        self._weights_path = os.path.join(target, _WEIGHTS)
-        self._training_metadata_path = os.path.join(target, _METADATA)
+    @property
+    def _current(self) -> str:
+        return os.path.join(self.backup_dir, _CURRENT)
 
     def on_train_begin(self, logs=None):
-        self._point_at_current()
-        self.restored_epoch = 0
-        super().on_train_begin(logs)
-        self.restored_epoch = int(getattr(self.model, "_initial_epoch", None) or 0)
+        self.restored_epoch = self.restore(self.model)
+        self._epoch = self.restored_epoch
+        self._steps_since_backup = 0
+        if self.restored_epoch:
+            _keras_internals.set_initial_epoch(self.model, self.restored_epoch)
 
-    def _save_model(self):
+    def restore(self, model: keras.Model) -> int:
+        """Loads the last complete backup into `model`; returns its epoch (0 if none)."""
+        epoch = read_backup_epoch(self.backup_dir)
+        if not epoch and not os.path.lexists(self._current):
+            return 0
+        if not model.built:
+            raise ValueError(
+                "To restore a backup, the model must be built before `fit()`. "
+                f"Model {model.name!r} is not built."
+            )
+        if model.optimizer is not None and not model.optimizer.built:
+            model.optimizer.build(model.trainable_variables)  # so its state can load
+        current = os.path.realpath(self._current)
+        model.load_weights(os.path.join(current, _WEIGHTS))
+        random_state = os.path.join(current, _RANDOM_STATE)
+        if os.path.exists(random_state):
+            with np.load(random_state) as saved:
+                for i, variable in enumerate(_random_state_variables(model)):
+                    if f"v{i}" in saved:
+                        variable.assign(saved[f"v{i}"])
+        return epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.save_freq == "epoch":
+            return
+        self._steps_since_backup += 1
+        if self._steps_since_backup >= self.save_freq:
+            self._steps_since_backup = 0
+            self.save(self._epoch)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._epoch = epoch + 1
+        if self.save_freq == "epoch":
+            self.save(self._epoch)
+
+    def on_train_end(self, logs=None):
+        if self.delete_checkpoint:
+            shutil.rmtree(self.backup_dir, ignore_errors=True)
+
+    def save(self, epoch: int) -> None:
+        """Writes a backup that resumes at `epoch`, and publishes it atomically."""
         os.makedirs(self.backup_dir, exist_ok=True)
         state_dir = tempfile.mkdtemp(prefix="state-", dir=self.backup_dir)
         weights = os.path.join(state_dir, _WEIGHTS)
         self.model.save_weights(weights, overwrite=True)
         _fsync_file(weights)
+        random_state = os.path.join(state_dir, _RANDOM_STATE)
+        np.savez(random_state, **{
+            f"v{i}": np.asarray(v.numpy())
+            for i, v in enumerate(_random_state_variables(self.model))
+        })
+        _fsync_file(random_state)
         metadata = os.path.join(state_dir, _METADATA)
         with open(metadata, "w", encoding="utf-8") as f:
-            json.dump({"epoch": self._current_epoch, "batch": self._last_batch_seen}, f)
+            json.dump({"epoch": int(epoch)}, f)
             f.flush()
             os.fsync(f.fileno())
         link = os.path.join(self.backup_dir, f".{_CURRENT}-{uuid.uuid4().hex}")
         os.symlink(os.path.basename(state_dir), link)
-        os.replace(link, self._current_link)  # the atomic switch
+        os.replace(link, self._current)  # the atomic switch
         for name in os.listdir(self.backup_dir):
             if name.startswith("state-") and name != os.path.basename(state_dir):
                 shutil.rmtree(os.path.join(self.backup_dir, name), ignore_errors=True)
-        self._point_at_current()
 
 
 def atomic_save_model(model: keras.Model, path: str | os.PathLike) -> str:

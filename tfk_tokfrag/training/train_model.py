@@ -7,9 +7,19 @@ import os
 import time
 
 import keras
+import tensorflow as tf
 
+from tfk_tokfrag import _validation
+from tfk_tokfrag.data import dataset_info, load_dataset
+from tfk_tokfrag.export import export_saved_model
+from tfk_tokfrag.models import get_entry, get_model
+from tfk_tokfrag.training.evaluate import evaluate_model
 from tfk_tokfrag.training.fit import fit_classifier
-from tfk_tokfrag.training.resumable_backup import ResumableBackup, atomic_save_model
+from tfk_tokfrag.training.model_inputs import select_model_inputs
+from tfk_tokfrag.training.resumable_backup import (
+    ResumableBackup,
+    atomic_save_model,
+)
 
 
 @dataclasses.dataclass
@@ -29,43 +39,10 @@ class TrainResult:
 
 def load_splits(dataset: str, batch_size: int, seed: int, data_dir: str | None = None):
     """`(train, test, dataset_info)` batched pipelines of a named dataset."""
-    from tfk_tokfrag.data import dataset_info, load_dataset
-
     info = dataset_info(dataset)
     train = load_dataset(dataset, "train", batch_size, seed=seed, data_dir=data_dir)
     test = load_dataset(dataset, "test", max(batch_size, 128), seed=seed, data_dir=data_dir)
     return train, test, info
-
-
-def select_model_inputs(dataset, model: keras.Model):
-    """Gives `model` exactly the named inputs it takes, from `(inputs, label)` batches.
-
-    A dataset with more modalities than the model (e.g. `digit_scenes` for an
-    image-only model) keeps only the model's entries (Keras would otherwise match them
-    by position); a plain tensor (e.g. `imdb_reviews` text) feeding a model with one
-    named input (e.g. `{"text": ...}`) is wrapped under that name.
-    """
-    import tensorflow as tf
-
-    structure = model.input
-    spec = dataset.element_spec[0]
-    if not isinstance(structure, dict):
-        return dataset
-    keys = list(structure)
-    if not isinstance(spec, dict):
-        if len(keys) != 1:
-            raise ValueError(f"Model {model.name!r} takes inputs {keys}; the dataset gives "
-                             "one unnamed input.")
-        return dataset.map(lambda x, y: ({keys[0]: x}, y), num_parallel_calls=tf.data.AUTOTUNE)
-    missing = sorted(set(keys) - set(spec))
-    if missing:
-        raise ValueError(f"The dataset has no {missing} input for model {model.name!r}; "
-                         f"it has {sorted(spec)}.")
-    if set(spec) == set(keys):
-        return dataset
-    return dataset.map(
-        lambda x, y: ({k: x[k] for k in keys}, y), num_parallel_calls=tf.data.AUTOTUNE
-    )
 
 
 def train_model(
@@ -88,6 +65,7 @@ def train_model(
     data_dir: str | None = None,
     callbacks: list | None = None,
     verbose: int | str = 1,
+    deterministic: bool = False,
 ) -> TrainResult:
     """Trains the zoo entry `model_name` with `model.fit`, resumably, and exports it.
 
@@ -98,10 +76,15 @@ def train_model(
     model is saved to `checkpoint_dir/model.keras` and, with `export`, exported as a
     SavedModel with its test accuracy in the metadata. With `logdir`, TensorBoard
     gets scalars, histograms, hyperparameters and pictures of the tokens.
-    """
-    from tfk_tokfrag.export import export_saved_model
-    from tfk_tokfrag.models import get_entry, get_model
 
+    With `deterministic=True`, TensorFlow's op determinism is switched on for the
+    process (`tf.config.experimental.enable_op_determinism`, slower on some ops):
+    the same arguments then give the same weights bit for bit, and a run killed and
+    resumed from its backups ends with the same weights as an uninterrupted one.
+
+    The CLI (`tfk-tokfrag train`), the demo and the zoo catalogue all train through
+    this one function.
+    """
     entry = get_entry(model_name)
     recipe = dict(entry.training)
     for key, value in (
@@ -119,6 +102,9 @@ def train_model(
             "mixed_precision must be 'mixed_float16' or 'mixed_bfloat16'. "
             f"Received: mixed_precision={mixed_precision!r}"
         )
+    _validation.check_bool("deterministic", deterministic)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(seed)
     previous_policy = keras.mixed_precision.dtype_policy()
     if mixed_precision:
@@ -140,15 +126,12 @@ def train_model(
             save_freq=checkpoint_every_steps or "epoch",
         )
         all_callbacks.append(backup)
-    samples = None
-    if logdir:
-        # Samples come from an uncached pipeline of their own: a partly read iterator
-        # over the cached `test` pipeline must not exist while `fit` reads it.
-        from tfk_tokfrag.data import load_dataset
-
-        peek = load_dataset(dataset, "test", 4, seed=seed, data_dir=data_dir, shuffle=False,
-                            cache=False)
-        samples = next(iter(select_model_inputs(peek, model)))[0]
+    # A few test inputs for the TensorBoard pictures and to verify the export, from an
+    # uncached pipeline of their own: a partly read iterator over the cached `test`
+    # pipeline must not exist while `fit` reads it.
+    peek = load_dataset(dataset, "test", 4, seed=seed, data_dir=data_dir, shuffle=False,
+                        cache=False)
+    samples = next(iter(select_model_inputs(peek, model)))[0]
     start = time.perf_counter()
     history = fit_classifier(  # adapts text vocabularies, compiles, monitors, fits
         model,
@@ -161,7 +144,7 @@ def train_model(
         weight_decay=recipe["weight_decay"],
         jit_compile=jit_compile,
         verbose=verbose,
-        sample_inputs=samples,
+        sample_inputs=samples if logdir else None,
         class_names=info["class_names"],
         hparams={
             "model": model_name,
@@ -172,7 +155,7 @@ def train_model(
         },
     )
     train_seconds = time.perf_counter() - start
-    accuracy = float(model.evaluate(test, verbose=0, return_dict=True)["accuracy"])
+    accuracy = evaluate_model(model, test).value
 
     keras_path = None
     if checkpoint_dir:
@@ -184,6 +167,7 @@ def train_model(
             class_names=info["class_names"],
             model_name=model_name,
             metrics={"test_accuracy": accuracy, "dataset": dataset},
+            verify_inputs=samples,
         )
     return TrainResult(
         model=model,

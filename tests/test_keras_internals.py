@@ -1,0 +1,54 @@
+"""Each Keras internal that `tfk_tokfrag._keras_internals` wraps still behaves as relied on.
+
+When one of these fails after a Keras upgrade, the wrapper named in the test is the one
+place to fix.
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfk_tokfrag import _keras_internals
+
+
+class _MaskRecorder(keras.layers.Layer):
+    def call(self, inputs, mask=None):
+        self.seen_mask = mask
+        return inputs
+
+
+def test_set_keras_mask_reaches_the_next_layer():
+    values = tf.constant([[3, 0, 5, 0]])
+    _keras_internals.set_keras_mask(values, tf.not_equal(values, 0))
+    recorder = _MaskRecorder()
+    recorder(values)
+    np.testing.assert_array_equal(recorder.seen_mask.numpy(), [[True, False, True, False]])
+
+
+def test_all_layers_finds_nested_models_and_layers_held_as_attributes():
+    class Holder(keras.layers.Layer):
+        def __init__(self):
+            super().__init__()
+            self.inner = keras.layers.Dense(2, name="held")
+
+        def call(self, x):
+            return self.inner(x)
+
+    inner = keras.Sequential([keras.Input((3,)), keras.layers.Dense(3, name="nested")])
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, Holder()(inner(inputs)))
+    names = [layer.name for layer in _keras_internals.all_layers(model)]
+    assert "nested" in names and "held" in names
+    assert model.name not in names
+
+
+def test_set_initial_epoch_in_on_train_begin_skips_the_done_epochs():
+    class Resume(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            _keras_internals.set_initial_epoch(self.model, 3)
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    history = model.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=5, verbose=0,
+                        callbacks=[Resume()])
+    assert history.epoch == [3, 4]

@@ -1,0 +1,25 @@
+"""`evaluate_model`: the test accuracy of a Keras classifier on `(inputs, label)` batches."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfk_tokfrag.export.evaluate import Accuracy
+from tfk_tokfrag.training.model_inputs import select_model_inputs
+
+
+def evaluate_model(model: keras.Model, dataset: tf.data.Dataset) -> Accuracy:
+    """Counts the examples whose highest-scoring class is the label.
+
+    Works on a model straight from `keras.saving.load_model(..., compile=False)`: no
+    compiled loss or metric is needed. The dataset's inputs are matched to the
+    model's (`select_model_inputs`).
+    """
+    correct = total = 0
+    for inputs, labels in select_model_inputs(dataset, model):
+        predicted = np.argmax(model.predict_on_batch(inputs), axis=-1)
+        correct += int(np.sum(predicted == labels.numpy()))
+        total += len(predicted)
+    return Accuracy(correct, total)
