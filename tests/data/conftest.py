@@ -1,20 +1,32 @@
-"""Fixtures for the dataset tests: the offline datasets prepared once, in a temp dir."""
+"""Fixtures and helpers for the dataset tests: the offline datasets prepared once, in a temp dir."""
 
+import numpy as np
 import pytest
 import tensorflow_datasets as tfds
+
+import tfk_tokfrag.data  # noqa: F401 (registers the offline TFDS builders)
 
 OFFLINE = ("digits", "moving_digits", "digit_scenes")
 
 
 def prepare_offline(data_dir):
     """Generates the three offline datasets into `data_dir` (never ~/tensorflow_datasets)."""
-    import tfk_tokfrag.data.builders  # noqa: F401 (registers the builders)
-
     tfds.disable_progress_bar()
     config = tfds.download.DownloadConfig(compute_stats=tfds.download.ComputeStatsMode.SKIP)
     for name in OFFLINE:
         tfds.builder(name, data_dir=str(data_dir)).download_and_prepare(download_config=config)
     return str(data_dir)
+
+
+def stored_examples(data_dir, name, split):
+    """The stored examples of an offline dataset's split, as NumPy dicts, in file order."""
+    builder = tfds.builder(name, data_dir=data_dir)
+    return list(tfds.as_numpy(builder.as_dataset(split=split, shuffle_files=False)))
+
+
+def random_clips(rng, lengths, channels=1):
+    """uint8 clips `(t, 4, 6, channels)`, one per length."""
+    return [rng.integers(0, 256, size=(t, 4, 6, channels), dtype=np.uint8) for t in lengths]
 
 
 @pytest.fixture(scope="session")

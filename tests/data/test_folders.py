@@ -1,15 +1,22 @@
 """The user's own files: image, text and video folders, the clip writer, the errors."""
 
 import os
+import re
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfk_tokfrag.data.clip_files import write_clips
-from tfk_tokfrag.data.folders import image_folder, text_folder, video_folder
-from tfk_tokfrag.data.load_dataset import load_dataset
-from tfk_tokfrag.data.registry import dataset_info
+from tests.data.conftest import random_clips
+from tfk_tokfrag.data import (
+    dataset_info,
+    image_folder,
+    load_dataset,
+    text_folder,
+    video_folder,
+    write_clips,
+)
+from tfk_tokfrag.data.folders import folder_examples, looks_like_path
 
 
 def _write_png(path, array):
@@ -90,30 +97,9 @@ def test_text_folder(tmp_path):
         load_dataset("digits", class_names=["a"])
 
 
-def _clips(rng, lengths, channels=1):
-    return [rng.integers(0, 256, size=(t, 4, 6, channels), dtype=np.uint8) for t in lengths]
-
-
-@pytest.mark.parametrize("fmt", ["npy", "frames"])
-def test_write_clips_and_read_them_back(tmp_path, fmt):
-    rng = np.random.default_rng(1)
-    videos = _clips(rng, [3, 5, 2])
-    paths = write_clips(tmp_path, videos, [1, 0, 1], ["left", "right"], format=fmt)
-    assert [os.path.relpath(p, tmp_path) for p in paths][0].startswith(
-        os.path.join("right", "clip_0")
-    )
-    ds, names = video_folder(tmp_path, class_names=["left", "right"])
-    got = [(v.numpy(), int(y)) for v, y in ds]
-    expected = sorted(zip([1, 0, 1], range(3), videos, strict=True), key=lambda t: (t[0], t[1]))
-    assert names == ["left", "right"]
-    assert [y for _, y in got] == [label for label, _, _ in expected]
-    for (video, _), (_, _, original) in zip(got, expected, strict=True):
-        np.testing.assert_array_equal(video, original)
-
-
 def test_video_folder_pipeline_pads_and_subsamples(tmp_path):
     rng = np.random.default_rng(2)
-    videos = _clips(rng, [3, 5, 2, 4], channels=3)
+    videos = random_clips(rng, [3, 5, 2, 4], channels=3)
     write_clips(tmp_path / "npy", videos[:2], [0, 1], format="npy")
     write_clips(tmp_path / "frames", videos[2:], [0, 1], format="frames")
     # Variable lengths: zero-padded batches, with the true lengths on request.
@@ -159,5 +145,53 @@ def test_errors_name_the_path(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match=f"No class folders in {tmp_path / 'empty'}"):
         text_folder(tmp_path / "empty")
-    with pytest.raises(ValueError, match="uint8"):
-        write_clips(tmp_path / "w", [np.zeros((2, 2, 2), np.float32)], [0])
+
+
+def test_folder_examples_reads_each_kind_of_split(tmp_path):
+    rng = np.random.default_rng(3)
+    videos = random_clips(rng, [2, 4])
+    write_clips(tmp_path / "train", videos, [0, 1], ["a", "b"])
+    write_clips(tmp_path / "test", videos[::-1], [0, 1], ["a", "b"])
+    got = [
+        (x["video"].numpy(), int(x["length"]), int(y))
+        for x, y in folder_examples(tmp_path, "test", return_lengths=True)
+    ]
+    assert [(length, label) for _, length, label in got] == [(4, 0), (2, 1)]
+    np.testing.assert_array_equal(got[0][0], videos[1])
+    ((video, label),) = folder_examples(tmp_path, "train", num_frames=3, class_names=["b"])
+    np.testing.assert_array_equal(video, videos[1][[0, 2, 3]])  # round(linspace(0, 3, 3))
+    assert int(label) == 0
+
+
+def test_looks_like_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pictures").mkdir()
+    assert looks_like_path(tmp_path) and looks_like_path("./x") and looks_like_path("a/b")
+    assert looks_like_path("~") and looks_like_path("pictures")
+    assert not looks_like_path("nowhere") and not looks_like_path(3)
+
+
+def test_size_and_frame_arguments_name_the_value(image_root):
+    root, _ = image_root
+    ds, _ = image_folder(root, image_size=np.array([3, 2]))
+    assert ds.element_spec[0].shape == (3, 2, 3)
+    for size in (0, (4, 0), [0, 3]):
+        with pytest.raises(
+            ValueError,
+            match=rf"image_size must be positive\. Received: image_size={re.escape(repr(size))}$",
+        ):
+            image_folder(root, image_size=size)
+    for size in ("big", (4,), (4, 4, 4), 2.5, True):
+        with pytest.raises(
+            ValueError,
+            match=r"image_size must be None, a positive int or a \(height, width\) pair\. "
+            rf"Received: image_size={re.escape(repr(size))}$",
+        ):
+            image_folder(root, image_size=size)
+    for num_frames in (0, 1.5):
+        with pytest.raises(
+            ValueError,
+            match=r"num_frames must be None or a positive int\. "
+            rf"Received: num_frames={num_frames}$",
+        ):
+            video_folder(root, num_frames=num_frames)

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfk_tokfrag.data.digits import load_digits_arrays
-from tfk_tokfrag.data.load_dataset import load_dataset
+from tfk_tokfrag.data import load_dataset, load_digits_arrays
 
 
 def _labels(ds):

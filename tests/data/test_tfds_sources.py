@@ -5,8 +5,7 @@ import pytest
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from tfk_tokfrag.data.load_dataset import load_dataset
-from tfk_tokfrag.data.registry import dataset_info, list_datasets
+from tfk_tokfrag.data import dataset_info, load_dataset
 from tfk_tokfrag.data.tfds_sources import tfds_examples
 
 
@@ -94,36 +93,8 @@ def test_imdb_text_is_passed_through():
     assert ours == raw
 
 
-def test_unknown_name_lists_the_known_ones():
-    with pytest.raises(ValueError, match="Unknown dataset 'mnistt'") as error:
-        load_dataset("mnistt")
-    for name in list_datasets():
-        assert name in str(error.value)
-
-
 def test_missing_tfds_dataset_is_not_downloaded(tmp_path):
     with pytest.raises(FileNotFoundError, match="not prepared") as error:
         load_dataset("mnist", data_dir=tmp_path)
     assert str(tmp_path) in str(error.value)
     assert not (tmp_path / "downloads").exists()
-
-
-def test_list_and_info():
-    names = list_datasets()
-    assert names[:3] == ["digit_scenes", "digits", "moving_digits"]
-    assert set(names) == {
-        "digits",
-        "moving_digits",
-        "digit_scenes",
-        "mnist",
-        "cifar10",
-        "imdb_reviews",
-        "ucf101",
-        "moving_mnist",
-    }
-    info = dataset_info("digit_scenes")
-    assert info["modalities"] == ("image", "text", "video")
-    assert info["inputs"]["video"] == {"shape": (8, 16, 16, 1), "dtype": "uint8"}
-    assert info["splits"] == {"train": 4000, "test": 1000}
-    assert dataset_info("moving_digits")["class_names"][:3] == ("E", "NE", "N")
-    assert len(dataset_info("ucf101")["class_names"]) == 101

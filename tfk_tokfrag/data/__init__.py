@@ -1,9 +1,10 @@
 """tf.data pipelines and datasets: offline TFDS builders, TFDS by name, your own files.
 
 `load_dataset(name_or_path, split, batch_size)` is the one entry point;
-`list_datasets()` and `dataset_info(name)` describe what it knows. Importing this
-package registers the offline TFDS builders `digits`, `moving_digits` and
-`digit_scenes` (so `tfds.builder("moving_digits")` works too).
+`list_datasets()` and `dataset_info(name)` describe what it knows, and
+`register_dataset(...)` adds a name (a `DatasetEntry`). Importing this package
+registers the offline TFDS builders `digits`, `moving_digits` and `digit_scenes` (so
+`tfds.builder("moving_digits")` works too) and the named datasets.
 """
 
 from tfk_tokfrag.data import builders  # noqa: F401  (registers the TFDS builders)
@@ -11,18 +12,32 @@ from tfk_tokfrag.data.clip_files import write_clips
 from tfk_tokfrag.data.digits import DIGITS_CLASS_NAMES, load_digits_arrays, stratified_split
 from tfk_tokfrag.data.folders import image_folder, text_folder, video_folder
 from tfk_tokfrag.data.load_dataset import load_dataset
-from tfk_tokfrag.data.pipeline import array_pipeline, digits_dataset
-from tfk_tokfrag.data.registry import dataset_info, list_datasets
+from tfk_tokfrag.data.pipeline import array_pipeline, batch_pipeline, digits_dataset
+from tfk_tokfrag.data.registry import (
+    DatasetEntry,
+    ExampleOptions,
+    dataset_info,
+    get_dataset_entry,
+    list_datasets,
+    register_dataset,
+)
+from tfk_tokfrag.data.tfds_sources import read_split
 
 __all__ = [
     "DIGITS_CLASS_NAMES",
+    "DatasetEntry",
+    "ExampleOptions",
     "array_pipeline",
+    "batch_pipeline",
     "dataset_info",
     "digits_dataset",
+    "get_dataset_entry",
     "image_folder",
     "list_datasets",
     "load_dataset",
     "load_digits_arrays",
+    "read_split",
+    "register_dataset",
     "stratified_split",
     "text_folder",
     "video_folder",

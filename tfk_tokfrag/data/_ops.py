@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 import tensorflow as tf
+
+from tfk_tokfrag import _validation
 
 DATA_DIR_ENV = "TFK_TOKFRAG_DATA_DIR"
 
@@ -17,31 +20,38 @@ def default_data_dir(data_dir: str | os.PathLike | None) -> str | None:
 
 
 def as_size(image_size, name: str = "image_size") -> tuple[int, int] | None:
-    """`None`, an int or an `(height, width)` pair -> `None` or a pair of ints."""
+    """`None`, a positive int or an `(height, width)` pair -> `None` or a pair of ints.
+
+    The check is `tfk_tokfrag._validation.pair` (any sequence of two positive ints,
+    NumPy ints included); the messages are the data loaders' own.
+    """
     if image_size is None:
         return None
-    if isinstance(image_size, int):
-        image_size = (image_size, image_size)
+    values = image_size
+    if not _validation.is_int(values) and isinstance(values, Iterable):
+        values = tuple(values)
     try:
-        height, width = (int(v) for v in image_size)
-    except (TypeError, ValueError):
+        return _validation.pair(name, values)
+    except ValueError:
+        right_form = _validation.is_int(values) or (
+            isinstance(values, tuple) and len(values) == 2 and all(map(_validation.is_int, values))
+        )
+        if right_form:  # ints, but one is < 1
+            raise ValueError(f"{name} must be positive. Received: {name}={image_size!r}") from None
         raise ValueError(
             f"{name} must be None, a positive int or a (height, width) pair. "
             f"Received: {name}={image_size!r}"
         ) from None
-    if height < 1 or width < 1:
-        raise ValueError(f"{name} must be positive. Received: {name}={image_size!r}")
-    return height, width
 
 
 def check_num_frames(num_frames) -> int | None:
-    if num_frames is not None and (
-        not isinstance(num_frames, int) or isinstance(num_frames, bool) or num_frames < 1
-    ):
-        raise ValueError(
-            f"num_frames must be None or a positive int. Received: num_frames={num_frames!r}"
-        )
-    return num_frames
+    """`None` or a positive int (the number of frames to keep per clip)."""
+    return _validation.positive_int("num_frames", num_frames, allow_none=True)
+
+
+def video_with_length(video: tf.Tensor) -> dict[str, tf.Tensor]:
+    """`{"video": video, "length": int32 number of frames}` for `return_lengths=True`."""
+    return {"video": video, "length": tf.shape(video, out_type=tf.int32)[0]}
 
 
 def resize_uint8(images: tf.Tensor, size: tuple[int, int] | None) -> tf.Tensor:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterable, Sequence
 
 import numpy as np
+import tensorflow as tf
 
 
 def write_clips(
@@ -84,8 +85,6 @@ def write_clips(
 
 
 def _write_frames(folder: str, video: np.ndarray) -> None:
-    import tensorflow as tf
-
     os.makedirs(folder, exist_ok=True)
     width = max(5, len(str(len(video) - 1)))
     for t, frame in enumerate(video):

@@ -9,6 +9,7 @@ a tf.data pipeline.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.datasets import load_digits  # only for its bundled data file
 
 DIGITS_CLASS_NAMES = tuple(str(i) for i in range(10))
 DIGITS_IMAGE_SHAPE = (8, 8, 1)
@@ -50,8 +51,6 @@ def load_digits_arrays(
     Returns:
         `{"train": (images, labels), "test": (images, labels)}`.
     """
-    from sklearn.datasets import load_digits  # only for its bundled data file
-
     bunch = load_digits()
     # sklearn stores 17 grey levels (0..16); rescale to the usual 0..255 uint8 range.
     images = np.round(bunch.images * (255.0 / 16.0)).astype(np.uint8)[..., None]

@@ -32,20 +32,22 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".bmp")
 TEXT_SUFFIXES = (".txt",)
 CLIP_SUFFIXES = (".npy",)
 SPLIT_FOLDERS = ("train", "test", "validation", "val")
-_KINDS = ("image", "text", "video")
 
 
 def looks_like_path(name_or_path) -> bool:
-    """Whether `load_dataset` should read `name_or_path` as a folder, not a name."""
+    """Whether `name_or_path` is a path rather than a bare name.
+
+    A `PathLike`, a string with a path separator or starting with `~` or `.`, or the
+    name of an existing folder. `load_dataset` reads a registered dataset name as a
+    name even when a folder of that name exists (`registry.is_folder`).
+    """
     if isinstance(name_or_path, os.PathLike):
         return True
     if not isinstance(name_or_path, str):
         return False
     if "/" in name_or_path or os.sep in name_or_path or name_or_path.startswith(("~", ".")):
         return True
-    from tfk_tokfrag.data.registry import list_datasets
-
-    return name_or_path not in list_datasets() and os.path.isdir(name_or_path)
+    return os.path.isdir(name_or_path)
 
 
 def _files(folder: str, suffixes: Sequence[str]) -> list[str]:
@@ -320,6 +322,45 @@ def video_folder(
     for part in parts[1:]:
         ds = ds.concatenate(part)
     return ds, class_names
+
+
+def folder_examples(
+    root: str | os.PathLike,
+    split: str = "train",
+    *,
+    image_size: int | Sequence[int] | None = None,
+    num_frames: int | None = None,
+    return_lengths: bool = False,
+    class_names: Sequence[str] | None = None,
+) -> tf.data.Dataset:
+    """Unbatched `(inputs, label)` of a folder's split, its kind detected.
+
+    What `load_dataset` reads from a folder: `image_folder`, `text_folder` or
+    `video_folder` on `resolve_split(root, split)`.
+
+    Args:
+        root: the folder of class folders (or of split folders of class folders).
+        split: the split folder to read; a folder without split folders is `"train"`.
+        image_size: images and video frames: `(height, width)` (or an int) to resize to.
+        num_frames: videos: keep this many evenly spaced frames per clip.
+        return_lengths: videos: the inputs become `{"video", "length"}` (int32 number
+            of frames, before any padding).
+        class_names: the class folders to read, in label order (default: all, sorted).
+    """
+    root = resolve_split(root, split)
+    kind = detect_kind(root)
+    if kind == "image":
+        return image_folder(root, image_size=image_size, class_names=class_names)[0]
+    if kind == "text":
+        return text_folder(root, class_names=class_names)[0]
+    ds, _ = video_folder(
+        root, image_size=image_size, num_frames=num_frames, class_names=class_names
+    )
+    if return_lengths:
+        ds = ds.map(
+            lambda v, y: (_ops.video_with_length(v), y), num_parallel_calls=tf.data.AUTOTUNE
+        )
+    return ds
 
 
 def folder_info(root: str | os.PathLike) -> dict:

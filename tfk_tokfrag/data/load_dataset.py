@@ -7,30 +7,16 @@ from collections.abc import Callable, Sequence
 
 import tensorflow as tf
 
-from tfk_tokfrag.data import folders
+from tfk_tokfrag import _validation
+from tfk_tokfrag.data import registry
 from tfk_tokfrag.data.digits import DEFAULT_SEED
+from tfk_tokfrag.data.folders import folder_examples
+from tfk_tokfrag.data.pipeline import (  # noqa: F401 (their old home)
+    MEMORY_CACHE_LIMIT_BYTES,
+    SHUFFLE_BUFFER_LIMIT_BYTES,
+    batch_pipeline,
+)
 from tfk_tokfrag.data.tfds_sources import tfds_examples
-
-MEMORY_CACHE_LIMIT_BYTES = 1 << 30  # `cache=True` caches in memory up to ~1 GiB
-SHUFFLE_BUFFER_LIMIT_BYTES = 256 << 20  # the default shuffle buffer holds up to ~256 MiB
-
-
-def _example_bytes(ds: tf.data.Dataset) -> int:
-    """The decoded size of the first example, as an estimate for every example."""
-    total = 0
-    for tensor in tf.nest.flatten(next(iter(ds.take(1)))):
-        if tensor.dtype == tf.string:
-            total += int(tf.reduce_sum(tf.strings.length(tensor)))
-        else:
-            total += int(tf.size(tensor)) * tensor.dtype.size
-    return max(total, 1)
-
-
-def _has_unknown_dims(ds: tf.data.Dataset) -> bool:
-    return any(
-        spec.dtype != tf.string and not spec.shape.is_fully_defined()
-        for spec in tf.nest.flatten(ds.element_spec)
-    )
 
 
 def load_dataset(
@@ -50,6 +36,7 @@ def load_dataset(
     shuffle_buffer: int | None = None,
     class_names: Sequence[str] | None = None,
     download: bool = False,
+    shuffle_epoch: tf.Variable | None = None,
 ) -> tf.data.Dataset:
     """A batched, prefetched `tf.data.Dataset` of `(inputs, label)` for training.
 
@@ -57,9 +44,10 @@ def load_dataset(
     (uint8 `(batch, T, H, W, C)`) tensor, or a dict of them for multimodal datasets
     (`digit_scenes`: `{"image", "text", "video"}`). Labels are int64 `(batch,)`.
 
-    The pipeline: decode and preprocess (parallel) -> `cache` -> seeded `shuffle`
-    (reshuffled every epoch) -> `batch` (`padded_batch` with zeros when clips have
-    different lengths) -> `map_fn` on each batch's inputs (parallel, order kept) ->
+    The pipeline: decode and preprocess (parallel; `tfds_examples` for names,
+    `folders.folder_examples` for folders) -> `batch_pipeline`: `cache` -> seeded
+    `shuffle` (reshuffled every epoch) -> `batch` (`padded_batch` with zeros when clips
+    have different lengths) -> `map_fn` on each batch's inputs (parallel, order kept) ->
     `prefetch`.
 
     Variable-length clips (`moving_digits`, video folders without `num_frames`) are
@@ -93,6 +81,10 @@ def load_dataset(
         class_names: folders only: the class folders to read, in label order.
         download: TFDS datasets only: let TFDS download a dataset that is missing
             from `data_dir` (off by default: nothing is ever downloaded silently).
+        shuffle_epoch: an int64 `tf.Variable` holding the current epoch: the order
+            of each pass is then a function of `seed` and that epoch, so a resumed
+            run sees the order of an uninterrupted one (see `batch_pipeline`;
+            `tfk_tokfrag.training.EpochVariable` keeps it up to date in `fit`).
 
     Returns:
         A `tf.data.Dataset` of `(inputs, label)` batches.
@@ -103,32 +95,21 @@ def load_dataset(
         >>> tuple(images.shape), images.dtype.name, tuple(labels.shape)
         ((64, 8, 8, 1), 'uint8', (64,))
     """
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int. Received: batch_size={batch_size!r}")
-    if shuffle_buffer is not None and (not isinstance(shuffle_buffer, int) or shuffle_buffer < 1):
-        raise ValueError(
-            f"shuffle_buffer must be None or a positive int. Received: "
-            f"shuffle_buffer={shuffle_buffer!r}"
-        )
+    # Argument errors first, before any file is read or dataset generated.
+    _validation.positive_int("batch_size", batch_size)
+    _validation.positive_int("shuffle_buffer", shuffle_buffer, allow_none=True)
     if shuffle is None:
         shuffle = split.split("[")[0] == "train"
 
-    if folders.looks_like_path(name_or_path):
-        root = folders.resolve_split(name_or_path, split)
-        kind = folders.detect_kind(root)
-        if kind == "image":
-            ds, _ = folders.image_folder(root, image_size=image_size, class_names=class_names)
-        elif kind == "text":
-            ds, _ = folders.text_folder(root, class_names=class_names)
-        else:
-            ds, _ = folders.video_folder(
-                root, image_size=image_size, num_frames=num_frames, class_names=class_names
-            )
-            if return_lengths:
-                ds = ds.map(
-                    lambda v, y: ({"video": v, "length": tf.shape(v, out_type=tf.int32)[0]}, y),
-                    num_parallel_calls=tf.data.AUTOTUNE,
-                )
+    if registry.is_folder(name_or_path):
+        ds = folder_examples(
+            name_or_path,
+            split,
+            image_size=image_size,
+            num_frames=num_frames,
+            return_lengths=return_lengths,
+            class_names=class_names,
+        )
     else:
         if class_names is not None:
             raise ValueError("class_names only applies to folders, not to named datasets.")
@@ -142,33 +123,14 @@ def load_dataset(
             download=download,
             seed=seed,
         )
-
-    num_examples = int(ds.cardinality())
-    known = num_examples >= 0
-    in_memory = False
-    if isinstance(cache, str) and cache:
-        ds = ds.cache(cache)
-    elif cache is True and known and num_examples > 0:
-        if num_examples * _example_bytes(ds) <= MEMORY_CACHE_LIMIT_BYTES:
-            ds, in_memory = ds.cache(), True
-    elif not isinstance(cache, bool):
-        raise ValueError(f"cache must be a bool or a file prefix. Received: cache={cache!r}")
-
-    if shuffle:
-        if shuffle_buffer is None:
-            if in_memory:
-                shuffle_buffer = num_examples
-            else:
-                fit = max(1, SHUFFLE_BUFFER_LIMIT_BYTES // _example_bytes(ds))
-                shuffle_buffer = min(fit, num_examples) if known else fit
-        ds = ds.shuffle(max(1, shuffle_buffer), seed=seed, reshuffle_each_iteration=True)
-
-    if _has_unknown_dims(ds):
-        ds = ds.padded_batch(batch_size, drop_remainder=drop_remainder)
-    else:
-        ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-    if map_fn is not None:
-        ds = ds.map(
-            lambda x, y: (map_fn(x), y), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
-        )
-    return ds.prefetch(tf.data.AUTOTUNE)
+    return batch_pipeline(
+        ds,
+        batch_size,
+        shuffle=shuffle,
+        seed=seed,
+        map_fn=map_fn,
+        cache=cache,
+        drop_remainder=drop_remainder,
+        shuffle_buffer=shuffle_buffer,
+        shuffle_epoch=shuffle_epoch,
+    )

@@ -1,161 +1,210 @@
-"""The datasets `load_dataset` knows by name: `list_datasets()` and `dataset_info()`."""
+"""The datasets `load_dataset` knows by name: `register_dataset()`, `list_datasets()`.
+
+A named dataset is a `DatasetEntry`: what it holds (inputs, label, class names, split
+sizes, a description), where it comes from (`"offline"`: generated locally by a builder
+of `tfk_tokfrag.data.builders`; `"tfds"`: read from the user's TFDS `data_dir`), and the
+function that turns its TFDS examples into `(inputs, label)`. The built-in datasets are
+registered in `tfk_tokfrag.data.tfds_sources`, each next to that function, as the zoo's
+models are registered with `tfk_tokfrag.models.register_model`.
+
+`dataset_info(name_or_path)` describes a registered dataset or a folder.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
+from collections.abc import Callable, Mapping, Sequence
 
-from tfk_tokfrag.data.builders import _render
-from tfk_tokfrag.data.digits import DIGITS_CLASS_NAMES
+import tensorflow as tf
+import tensorflow_datasets as tfds
 
-UCF101_DEFAULT_FRAMES = 16
-UCF101_DEFAULT_SIZE = (64, 64)
-MOVING_MNIST_SPLITS = {"train": "test[:80%]", "test": "test[80%:]"}
-MOVING_MNIST_CLASS_NAMES = ("ordered", "shuffled")
-CIFAR10_CLASS_NAMES = (
-    "airplane",
-    "automobile",
-    "bird",
-    "cat",
-    "deer",
-    "dog",
-    "frog",
-    "horse",
-    "ship",
-    "truck",
-)
+from tfk_tokfrag import _validation
+from tfk_tokfrag.data import folders
+from tfk_tokfrag.data.digits import DEFAULT_SEED
+
+SOURCES = ("offline", "tfds")
+MODALITIES = ("image", "text", "video")
 
 
 @dataclasses.dataclass(frozen=True)
-class _Entry:
+class ExampleOptions:
+    """The preprocessing `load_dataset` asks of a dataset's `examples` function.
+
+    Attributes:
+        image_size: `(height, width)` to resize images and frames to; `None`: the
+            dataset's own size.
+        num_frames: evenly spaced frames to keep per clip; `None`: all of them (or
+            the dataset's default).
+        return_lengths: variable-length clips: the inputs become
+            `{"video", "length"}`, `length` the int32 number of frames.
+        seed: seeds any random preprocessing (e.g. `moving_mnist`'s permutations).
+    """
+
+    image_size: tuple[int, int] | None = None
+    num_frames: int | None = None
+    return_lengths: bool = False
+    seed: int = DEFAULT_SEED
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetEntry:
+    """One named dataset: what it holds, where it comes from, how it is read.
+
+    Attributes:
+        name: the name `load_dataset` takes.
+        examples: `examples(builder, split, options)` returns the unbatched
+            `(inputs, label)` `tf.data.Dataset` of `split` (a TFDS split string),
+            read from the prepared TFDS `builder` and preprocessed as `options` (an
+            `ExampleOptions`) asks. Images and videos stay uint8, labels are int64.
+        source: `"offline"`: generated locally by a builder of
+            `tfk_tokfrag.data.builders`, never downloaded; `"tfds"`: read from the
+            user's TFDS `data_dir`.
+        inputs: `{input name: (shape, dtype)}` with the default preprocessing; `None`
+            in a shape marks a variable size.
+        label: what the label means.
+        class_names: the name of each class; `None`: read from the TFDS builder's
+            `label` feature.
+        splits: `{split: number of examples}`.
+        description: one paragraph for `dataset_info` and the command line's `list`.
+        tfds_name: the TFDS builder that holds the data.
+    """
+
     name: str
-    source: str  # "offline": generated locally by our builders; "tfds": user's data_dir
-    inputs: dict  # input name -> (shape, dtype) with the default preprocessing
+    examples: Callable[..., tf.data.Dataset]
+    source: str
+    inputs: dict
     label: str
-    class_names: tuple[str, ...] | None  # None: read from the TFDS builder's features
+    class_names: tuple[str, ...] | None
     splits: dict
     description: str
+    tfds_name: str
 
     @property
     def modalities(self) -> tuple[str, ...]:
-        return tuple(k for k in ("image", "text", "video") if k in self.inputs)
+        """The kinds of inputs, among `"image"`, `"text"` and `"video"`."""
+        return tuple(k for k in MODALITIES if k in self.inputs)
 
 
-_ENTRIES = {
-    e.name: e
-    for e in (
-        _Entry(
-            "digits",
-            "offline",
-            {"image": ((8, 8, 1), "uint8")},
-            "digit class",
-            DIGITS_CLASS_NAMES,
-            {"train": 1438, "test": 359},
-            "scikit-learn's bundled 8x8 handwritten digits (no download).",
-        ),
-        _Entry(
-            "moving_digits",
-            "offline",
-            {"video": ((None, _render.CANVAS, _render.CANVAS, 1), "uint8")},
-            "direction of the linearly moving digit (E, NE, N, NW, W, SW, S, SE)",
-            _render.DIRECTION_NAMES,
-            {"train": 8000, "test": 1000},
-            f"Moving-MNIST-style clips of the real digits, {_render.MIN_FRAMES}-"
-            f"{_render.MAX_FRAMES} frames: a digit moving linearly at 1 px/frame among "
-            f"{_render.NUM_DISTRACTORS} same-intensity digits bouncing at 2 px/frame along "
-            "alike streaks; the label is only in the frame order (a mean-frame model: "
-            "at most 1/6, chance 1/8). "
-            "Batches are zero-padded in time; `return_lengths=True` adds the lengths.",
-        ),
-        _Entry(
-            "digit_scenes",
-            "offline",
-            {
-                "image": ((_render.SCENE_SIZE, _render.SCENE_SIZE, 1), "uint8"),
-                "text": ((), "string"),
-                "video": (
-                    (_render.SCENE_FRAMES, _render.SCENE_SIZE, _render.SCENE_SIZE, 1),
-                    "uint8",
-                ),
-            },
-            "digit class",
-            DIGITS_CLASS_NAMES,
-            {"train": 4000, "test": 1000},
-            "A noisy half-masked image, a caption naming the digit among 2 decoys "
-            "(30% in Chinese) and a slit-occluded noisy clip of one digit class; each "
-            "view alone is ambiguous, together they are not.",
-        ),
-        _Entry(
-            "mnist",
-            "tfds",
-            {"image": ((28, 28, 1), "uint8")},
-            "digit class",
-            DIGITS_CLASS_NAMES,
-            {"train": 60000, "test": 10000},
-            "MNIST handwritten digits from TensorFlow Datasets.",
-        ),
-        _Entry(
-            "cifar10",
-            "tfds",
-            {"image": ((32, 32, 3), "uint8")},
-            "object class",
-            CIFAR10_CLASS_NAMES,
-            {"train": 50000, "test": 10000},
-            "CIFAR-10 colour images from TensorFlow Datasets.",
-        ),
-        _Entry(
-            "imdb_reviews",
-            "tfds",
-            {"text": ((), "string")},
-            "review sentiment (the 'unsupervised' split has label -1)",
-            ("neg", "pos"),
-            {"train": 25000, "test": 25000, "unsupervised": 50000},
-            "IMDB movie reviews (plain text) from TensorFlow Datasets.",
-        ),
-        _Entry(
-            "ucf101",
-            "tfds",
-            {"video": ((UCF101_DEFAULT_FRAMES, *UCF101_DEFAULT_SIZE, 3), "uint8")},
-            "action class",
-            None,
-            {"train": 9537, "test": 3783},
-            f"UCF101 action clips (TFDS config ucf101_1_256, split 1): "
-            f"{UCF101_DEFAULT_FRAMES} evenly spaced frames (num_frames) resized to "
-            f"{UCF101_DEFAULT_SIZE[0]}x{UCF101_DEFAULT_SIZE[1]} (image_size); only the "
-            "kept frames are decoded.",
-        ),
-        _Entry(
-            "moving_mnist",
-            "tfds",
-            {"video": ((20, 64, 64, 1), "uint8")},
-            "frame order: 0 'ordered' (as recorded) or 1 'shuffled' (frames randomly "
-            "permuted); every other clip is shuffled",
-            MOVING_MNIST_CLASS_NAMES,
-            {"train": 8000, "test": 2000},
-            "Moving MNIST from TensorFlow Datasets. TFDS has only an unlabelled 'test' "
-            "split of 10,000 clips: our 'train' is its first 80%, our 'test' the rest. "
-            "It has no labels, and bouncing motion is time-reversible (a reversed clip "
-            "is an equally valid clip), so the label is order verification: is the clip "
-            "in its recorded order or are its frames shuffled? The frame set is the "
-            "same either way, so only the order tells.",
-        ),
+_REGISTRY: dict[str, DatasetEntry] = {}
+
+
+def register_dataset(
+    name: str,
+    examples: Callable[..., tf.data.Dataset],
+    *,
+    source: str,
+    inputs: Mapping[str, tuple[Sequence[int | None], str]],
+    label: str,
+    class_names: Sequence[str] | None,
+    splits: Mapping[str, int],
+    description: str = "",
+    tfds_name: str | None = None,
+) -> DatasetEntry:
+    """Adds a named dataset to `list_datasets()`. Names are unique.
+
+    Args:
+        name: the name `load_dataset` will take; it must not read as a path (no
+            `/`, not starting with `.` or `~`).
+        examples: `examples(builder, split, options)`, see `DatasetEntry.examples`.
+        source: `"offline"` (a builder of this package, generated on first use) or
+            `"tfds"` (prepared by the user; downloaded only on `download=True`).
+        inputs: `{input name: (shape, dtype)}` with the default preprocessing.
+        label: what the label means.
+        class_names: the name of each class; `None`: those of the TFDS builder's
+            `label` feature.
+        splits: `{split: number of examples}`.
+        description: one paragraph for `dataset_info`.
+        tfds_name: the TFDS builder to read (e.g. `"ucf101/ucf101_1_256"`); default:
+            `name`.
+
+    Returns:
+        The `DatasetEntry`.
+    """
+    if (
+        not isinstance(name, str)
+        or not name
+        or "/" in name
+        or os.sep in name
+        or name.startswith(("~", "."))
+    ):
+        raise ValueError(
+            "A dataset name must be a non-empty string that does not read as a path "
+            f"(no '/', not starting with '.' or '~'). Received: name={name!r}"
+        )
+    if name in _REGISTRY:
+        raise ValueError(f"A dataset named {name!r} is already registered.")
+    if not callable(examples):
+        raise ValueError(
+            "examples must be a function (builder, split, options) -> tf.data.Dataset. "
+            f"Received: examples={examples!r}"
+        )
+    _validation.choice("source", source, SOURCES)
+    if not inputs:
+        raise ValueError(f"inputs must name at least one input. Received: inputs={inputs!r}")
+    entry = DatasetEntry(
+        name=name,
+        examples=examples,
+        source=source,
+        inputs={key: (tuple(shape), str(dtype)) for key, (shape, dtype) in inputs.items()},
+        label=label,
+        class_names=None if class_names is None else tuple(class_names),
+        splits={
+            str(split): _validation.non_negative_int(f"splits[{split!r}]", size)
+            for split, size in splits.items()
+        },
+        description=description,
+        tfds_name=tfds_name or name,
     )
-}
+    _REGISTRY[name] = entry
+    return entry
 
 
 def list_datasets() -> list[str]:
     """Names `load_dataset` accepts, offline builders first."""
-    return sorted(_ENTRIES, key=lambda n: (_ENTRIES[n].source != "offline", n))
+    return sorted(_REGISTRY, key=lambda n: (_REGISTRY[n].source != "offline", n))
 
 
-def get_entry(name: str) -> _Entry:
-    """The registry entry of `name`; a `ValueError` listing the known names otherwise."""
-    if name not in _ENTRIES:
+def get_dataset_entry(name: str) -> DatasetEntry:
+    """The `DatasetEntry` registered under `name`.
+
+    Raises:
+        ValueError: `name` is not registered (the message lists the known names).
+
+    Example:
+
+    >>> entry = get_dataset_entry("digits")
+    >>> entry.source, entry.modalities, entry.splits
+    ('offline', ('image',), {'train': 1438, 'test': 359})
+    """
+    if name not in _REGISTRY:
         raise ValueError(
             f"Unknown dataset {name!r}. Known datasets: {', '.join(list_datasets())}; "
             "or pass the path of a folder (image, text or video files per class)."
         )
-    return _ENTRIES[name]
+    return _REGISTRY[name]
+
+
+def get_entry(name: str) -> DatasetEntry:
+    """Deprecated alias of `get_dataset_entry` (`tfk_tokfrag.models.get_entry` is the
+    zoo's)."""
+    warnings.warn(
+        "tfk_tokfrag.data.registry.get_entry is deprecated; use get_dataset_entry.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return get_dataset_entry(name)
+
+
+def is_folder(name_or_path: str | os.PathLike) -> bool:
+    """Whether `load_dataset` and `dataset_info` read `name_or_path` as a folder.
+
+    A registered name is a name, even if a folder of that name exists; anything else
+    that `folders.looks_like_path` is a folder.
+    """
+    registered = isinstance(name_or_path, str) and name_or_path in _REGISTRY
+    return not registered and folders.looks_like_path(name_or_path)
 
 
 def dataset_info(name_or_path: str | os.PathLike) -> dict:
@@ -172,16 +221,12 @@ def dataset_info(name_or_path: str | os.PathLike) -> dict:
         preprocessing; `None` marks a variable size), `label`, `num_classes`,
         `class_names`, `splits` (`{split: num_examples}`) and `description`.
     """
-    from tfk_tokfrag.data import folders
-
-    if folders.looks_like_path(name_or_path):
+    if is_folder(name_or_path):
         return folders.folder_info(name_or_path)
-    entry = get_entry(name_or_path)
+    entry = get_dataset_entry(name_or_path)
     class_names = entry.class_names
     if class_names is None:
-        import tensorflow_datasets as tfds
-
-        class_names = tuple(tfds.builder(entry.name).info.features["label"].names)
+        class_names = tuple(tfds.builder(entry.tfds_name).info.features["label"].names)
     return {
         "name": entry.name,
         "source": entry.source,

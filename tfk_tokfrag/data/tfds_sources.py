@@ -1,9 +1,13 @@
-"""TFDS datasets by name, each with the preprocessing it needs: `tfds_examples`.
+"""TFDS datasets by name, each registered with the preprocessing it needs.
 
 The offline datasets (`digits`, `moving_digits`, `digit_scenes`) are generated into
 `data_dir` on first use (seconds, no network). The others (`mnist`, `cifar10`,
 `imdb_reviews`, `ucf101`, `moving_mnist`) are read from the user's TFDS `data_dir`;
 nothing is downloaded unless `download=True` is passed.
+
+Each dataset is registered here (`registry.register_dataset`) next to its `examples`
+function, which turns the TFDS examples into `(inputs, label)`; `tfds_examples` prepares
+the TFDS builder and calls it.
 """
 
 from __future__ import annotations
@@ -14,17 +18,38 @@ from collections.abc import Sequence
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
-from tfk_tokfrag.data import _ops, registry
-from tfk_tokfrag.data.digits import DEFAULT_SEED
+from tfk_tokfrag.data import _ops
+from tfk_tokfrag.data.builders import digit_scenes, digits, moving_digits
+from tfk_tokfrag.data.digits import DEFAULT_SEED, DIGITS_CLASS_NAMES
+from tfk_tokfrag.data.registry import (
+    DatasetEntry,
+    ExampleOptions,
+    get_dataset_entry,
+    register_dataset,
+)
+
+UCF101_DEFAULT_FRAMES = 16
+UCF101_DEFAULT_SIZE = (64, 64)
+MOVING_MNIST_SPLITS = {"train": "test[:80%]", "test": "test[80%:]"}
+MOVING_MNIST_CLASS_NAMES = ("ordered", "shuffled")
+CIFAR10_CLASS_NAMES = (
+    "airplane",
+    "automobile",
+    "bird",
+    "cat",
+    "deer",
+    "dog",
+    "frog",
+    "horse",
+    "ship",
+    "truck",
+)
 
 _QUIET_PREPARE = tfds.download.DownloadConfig(compute_stats=tfds.download.ComputeStatsMode.SKIP)
 
 
-def _builder(name: str, data_dir, download: bool) -> tfds.core.DatasetBuilder:
-    import tfk_tokfrag.data.builders  # noqa: F401 (registers the offline builders)
-
-    entry = registry.get_entry(name)
-    builder = tfds.builder(name, data_dir=_ops.default_data_dir(data_dir))
+def _builder(entry: DatasetEntry, data_dir, download: bool) -> tfds.core.DatasetBuilder:
+    builder = tfds.builder(entry.tfds_name, data_dir=_ops.default_data_dir(data_dir))
     if entry.source == "offline":
         builder.download_and_prepare(download_config=_QUIET_PREPARE)  # local generation
     elif download:
@@ -32,7 +57,17 @@ def _builder(name: str, data_dir, download: bool) -> tfds.core.DatasetBuilder:
     return builder
 
 
-def _as_dataset(builder, split: str, decoders=None) -> tf.data.Dataset:
+def read_split(
+    builder: tfds.core.DatasetBuilder, split: str, decoders: dict | None = None
+) -> tf.data.Dataset:
+    """`builder.as_dataset(split)` in file order; a missing dataset says how to get it.
+
+    For `examples` functions: the TFDS examples of a prepared builder, as dicts of
+    features (`decoders`, e.g. `{"video": tfds.decode.SkipDecoding()}`, as TFDS takes).
+
+    Raises:
+        FileNotFoundError: the dataset is not prepared in the builder's `data_dir`.
+    """
     try:
         return builder.as_dataset(split=split, decoders=decoders, shuffle_files=False)
     except AssertionError as error:  # TFDS's "could not find data in ..."
@@ -42,10 +77,6 @@ def _as_dataset(builder, split: str, decoders=None) -> tf.data.Dataset:
             "data_dir=...).download_and_prepare()`), point data_dir (or "
             f"${_ops.DATA_DIR_ENV}) at the folder that holds it, or pass download=True."
         ) from error
-
-
-def _image_example(image, size):
-    return _ops.resize_uint8(image, size)
 
 
 def tfds_examples(
@@ -88,74 +119,213 @@ def tfds_examples(
         download: let TFDS download and prepare a missing (non-offline) dataset.
         seed: seeds the moving_mnist frame permutations.
     """
-    entry = registry.get_entry(name)
-    size = _ops.as_size(image_size)
-    _ops.check_num_frames(num_frames)
-    builder = _builder(name, data_dir, download)
+    entry = get_dataset_entry(name)
+    options = ExampleOptions(
+        image_size=_ops.as_size(image_size),
+        num_frames=_ops.check_num_frames(num_frames),
+        return_lengths=return_lengths,
+        seed=seed,
+    )
+    return entry.examples(_builder(entry, data_dir, download), split, options)
 
-    if name in ("digits", "mnist", "cifar10"):
-        ds = _as_dataset(builder, split)
-        return ds.map(
-            lambda ex: (_image_example(ex["image"], size), ex["label"]),
-            num_parallel_calls=tf.data.AUTOTUNE,
+
+# === The registered datasets ===
+
+
+def _image_examples(builder, split: str, options: ExampleOptions) -> tf.data.Dataset:
+    return read_split(builder, split).map(
+        lambda ex: (_ops.resize_uint8(ex["image"], options.image_size), ex["label"]),
+        num_parallel_calls=tf.data.AUTOTUNE,
+    )
+
+
+register_dataset(
+    "digits",
+    _image_examples,
+    source="offline",
+    inputs={"image": (digits.IMAGE_SHAPE, "uint8")},
+    label="digit class",
+    class_names=digits.CLASS_NAMES,
+    splits=digits.SPLIT_SIZES,
+    description="scikit-learn's bundled 8x8 handwritten digits (no download).",
+)
+register_dataset(
+    "mnist",
+    _image_examples,
+    source="tfds",
+    inputs={"image": ((28, 28, 1), "uint8")},
+    label="digit class",
+    class_names=DIGITS_CLASS_NAMES,
+    splits={"train": 60000, "test": 10000},
+    description="MNIST handwritten digits from TensorFlow Datasets.",
+)
+register_dataset(
+    "cifar10",
+    _image_examples,
+    source="tfds",
+    inputs={"image": ((32, 32, 3), "uint8")},
+    label="object class",
+    class_names=CIFAR10_CLASS_NAMES,
+    splits={"train": 50000, "test": 10000},
+    description="CIFAR-10 colour images from TensorFlow Datasets.",
+)
+
+
+def _text_examples(builder, split: str, options: ExampleOptions) -> tf.data.Dataset:
+    del options  # texts are passed through
+    return read_split(builder, split).map(
+        lambda ex: (ex["text"], ex["label"]), num_parallel_calls=tf.data.AUTOTUNE
+    )
+
+
+register_dataset(
+    "imdb_reviews",
+    _text_examples,
+    source="tfds",
+    inputs={"text": ((), "string")},
+    label="review sentiment (the 'unsupervised' split has label -1)",
+    class_names=("neg", "pos"),
+    splits={"train": 25000, "test": 25000, "unsupervised": 50000},
+    description="IMDB movie reviews (plain text) from TensorFlow Datasets.",
+)
+
+
+def _clip(video: tf.Tensor, options: ExampleOptions) -> tf.Tensor:
+    return _ops.resize_uint8(_ops.subsample_frames(video, options.num_frames), options.image_size)
+
+
+def _moving_digits_examples(builder, split: str, options: ExampleOptions) -> tf.data.Dataset:
+    def _example(ex):
+        video = _clip(ex["video"], options)
+        return (_ops.video_with_length(video) if options.return_lengths else video), ex["label"]
+
+    return read_split(builder, split).map(_example, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+register_dataset(
+    "moving_digits",
+    _moving_digits_examples,
+    source="offline",
+    inputs={"video": (moving_digits.VIDEO_SHAPE, "uint8")},
+    label="direction of the linearly moving digit (E, NE, N, NW, W, SW, S, SE)",
+    class_names=moving_digits.CLASS_NAMES,
+    splits=moving_digits.SPLIT_SIZES,
+    description=(
+        f"Moving-MNIST-style clips of the real digits, {moving_digits.MIN_FRAMES}-"
+        f"{moving_digits.MAX_FRAMES} frames: a digit moving linearly at 1 px/frame among "
+        f"{moving_digits.NUM_DISTRACTORS} same-intensity digits bouncing at 2 px/frame "
+        "along alike streaks; the label is only in the frame order (a mean-frame model: "
+        "at most 1/6, chance 1/8). "
+        "Batches are zero-padded in time; `return_lengths=True` adds the lengths."
+    ),
+)
+
+
+def _digit_scenes_examples(builder, split: str, options: ExampleOptions) -> tf.data.Dataset:
+    def _example(ex):
+        image = _ops.resize_uint8(ex["image"], options.image_size)
+        video = _clip(ex["video"], options)
+        return {"image": image, "text": ex["text"], "video": video}, ex["label"]
+
+    return read_split(builder, split).map(_example, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+register_dataset(
+    "digit_scenes",
+    _digit_scenes_examples,
+    source="offline",
+    inputs={
+        "image": (digit_scenes.IMAGE_SHAPE, "uint8"),
+        "text": ((), "string"),
+        "video": (digit_scenes.VIDEO_SHAPE, "uint8"),
+    },
+    label="digit class",
+    class_names=digit_scenes.CLASS_NAMES,
+    splits=digit_scenes.SPLIT_SIZES,
+    description=(
+        "A noisy half-masked image, a caption naming the digit among "
+        f"{digit_scenes.NUM_CANDIDATES - 1} decoys "
+        f"({digit_scenes.CHINESE_FRACTION:.0%} in Chinese) and a slit-occluded noisy clip "
+        "of one digit class; each view alone is ambiguous, together they are not."
+    ),
+)
+
+
+def _ucf101_examples(builder, split: str, options: ExampleOptions) -> tf.data.Dataset:
+    frames = options.num_frames or UCF101_DEFAULT_FRAMES
+    size = options.image_size or UCF101_DEFAULT_SIZE
+    frame_shape = builder.info.features["video"].shape[1:]
+
+    def _example(ex):
+        encoded = ex["video"]
+        encoded = tf.gather(encoded, _ops.frame_indices(tf.shape(encoded)[0], frames))
+        video = _ops.decode_frames(encoded, channels=3)
+        video.set_shape([frames, *frame_shape])
+        return _ops.resize_uint8(video, size), ex["label"]
+
+    ds = read_split(builder, split, {"video": tfds.decode.SkipDecoding()})
+    return ds.map(_example, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+register_dataset(
+    "ucf101",
+    _ucf101_examples,
+    source="tfds",
+    inputs={"video": ((UCF101_DEFAULT_FRAMES, *UCF101_DEFAULT_SIZE, 3), "uint8")},
+    label="action class",
+    class_names=None,  # the 101 names of the TFDS builder
+    splits={"train": 9537, "test": 3783},
+    description=(
+        f"UCF101 action clips (TFDS config ucf101_1_256, split 1): "
+        f"{UCF101_DEFAULT_FRAMES} evenly spaced frames (num_frames) resized to "
+        f"{UCF101_DEFAULT_SIZE[0]}x{UCF101_DEFAULT_SIZE[1]} (image_size); only the "
+        "kept frames are decoded."
+    ),
+)
+
+
+def _moving_mnist_examples(builder, split: str, options: ExampleOptions) -> tf.data.Dataset:
+    num_frames, seed = options.num_frames, options.seed
+    frame_shape = builder.info.features["image_sequence"].shape[1:]
+
+    def _example(index, ex):
+        encoded = ex["image_sequence"]
+        length = tf.shape(encoded)[0]
+        shuffled = tf.equal(index % 2, 1)
+        noise = tf.random.stateless_uniform(
+            [length], seed=tf.stack([tf.cast(seed, tf.int64), index])
         )
-    if name == "imdb_reviews":
-        ds = _as_dataset(builder, split)
-        return ds.map(lambda ex: (ex["text"], ex["label"]), num_parallel_calls=tf.data.AUTOTUNE)
-    if name == "moving_digits":
-        ds = _as_dataset(builder, split)
+        order = tf.where(shuffled, tf.argsort(noise), tf.range(length))
+        encoded = tf.gather(encoded, order)
+        if num_frames is not None:
+            encoded = tf.gather(encoded, _ops.frame_indices(length, num_frames))
+        video = _ops.decode_frames(encoded, channels=1)
+        video.set_shape([num_frames, *frame_shape])
+        video = _ops.resize_uint8(video, options.image_size)
+        return video, tf.cast(shuffled, tf.int64)
 
-        def _moving_digits(ex):
-            video = _ops.resize_uint8(_ops.subsample_frames(ex["video"], num_frames), size)
-            if not return_lengths:
-                return video, ex["label"]
-            length = tf.shape(video, out_type=tf.int32)[0]
-            return {"video": video, "length": length}, ex["label"]
+    tfds_split = MOVING_MNIST_SPLITS.get(split, split)
+    ds = read_split(builder, tfds_split, {"image_sequence": tfds.decode.SkipDecoding()})
+    return ds.enumerate().map(_example, num_parallel_calls=tf.data.AUTOTUNE)
 
-        return ds.map(_moving_digits, num_parallel_calls=tf.data.AUTOTUNE)
-    if name == "digit_scenes":
-        ds = _as_dataset(builder, split)
 
-        def _scene(ex):
-            video = _ops.resize_uint8(_ops.subsample_frames(ex["video"], num_frames), size)
-            image = _ops.resize_uint8(ex["image"], size)
-            return {"image": image, "text": ex["text"], "video": video}, ex["label"]
-
-        return ds.map(_scene, num_parallel_calls=tf.data.AUTOTUNE)
-    if name == "ucf101":
-        frames = num_frames or registry.UCF101_DEFAULT_FRAMES
-        size = size or registry.UCF101_DEFAULT_SIZE
-        decoders = {"video": tfds.decode.SkipDecoding()}
-        ds = _as_dataset(builder, split, decoders)
-
-        def _ucf(ex):
-            encoded = ex["video"]
-            encoded = tf.gather(encoded, _ops.frame_indices(tf.shape(encoded)[0], frames))
-            video = _ops.decode_frames(encoded, channels=3)
-            video.set_shape([frames, *builder.info.features["video"].shape[1:]])
-            return _ops.resize_uint8(video, size), ex["label"]
-
-        return ds.map(_ucf, num_parallel_calls=tf.data.AUTOTUNE)
-    if name == "moving_mnist":
-        tfds_split = registry.MOVING_MNIST_SPLITS.get(split, split)
-        decoders = {"image_sequence": tfds.decode.SkipDecoding()}
-        ds = _as_dataset(builder, tfds_split, decoders).enumerate()
-
-        def _moving_mnist(index, ex):
-            encoded = ex["image_sequence"]
-            length = tf.shape(encoded)[0]
-            shuffled = tf.equal(index % 2, 1)
-            noise = tf.random.stateless_uniform(
-                [length], seed=tf.stack([tf.cast(seed, tf.int64), index])
-            )
-            order = tf.where(shuffled, tf.argsort(noise), tf.range(length))
-            encoded = tf.gather(encoded, order)
-            if num_frames is not None:
-                encoded = tf.gather(encoded, _ops.frame_indices(length, num_frames))
-            video = _ops.decode_frames(encoded, channels=1)
-            video.set_shape([num_frames, *builder.info.features["image_sequence"].shape[1:]])
-            video = _ops.resize_uint8(video, size)
-            return video, tf.cast(shuffled, tf.int64)
-
-        return ds.map(_moving_mnist, num_parallel_calls=tf.data.AUTOTUNE)
-    raise AssertionError(f"no preprocessing for registered dataset {entry.name}")
+register_dataset(
+    "moving_mnist",
+    _moving_mnist_examples,
+    source="tfds",
+    inputs={"video": ((20, 64, 64, 1), "uint8")},
+    label=(
+        "frame order: 0 'ordered' (as recorded) or 1 'shuffled' (frames randomly "
+        "permuted); every other clip is shuffled"
+    ),
+    class_names=MOVING_MNIST_CLASS_NAMES,
+    splits={"train": 8000, "test": 2000},
+    description=(
+        "Moving MNIST from TensorFlow Datasets. TFDS has only an unlabelled 'test' "
+        "split of 10,000 clips: our 'train' is its first 80%, our 'test' the rest. "
+        "It has no labels, and bouncing motion is time-reversible (a reversed clip "
+        "is an equally valid clip), so the label is order verification: is the clip "
+        "in its recorded order or are its frames shuffled? The frame set is the "
+        "same either way, so only the order tells."
+    ),
+)

@@ -12,6 +12,11 @@ from tfk_tokfrag.data.digits import (
     load_digits_arrays,
 )
 
+CLASS_NAMES = DIGITS_CLASS_NAMES
+IMAGE_SHAPE = DIGITS_IMAGE_SHAPE
+# What `load_digits_arrays(seed=DEFAULT_SEED)` gives: 20% of each class held out.
+SPLIT_SIZES = {"train": 1438, "test": 359}
+
 _DESCRIPTION = """\
 The 1,797 real handwritten digits bundled with scikit-learn (the UCI "optdigits" test
 set: 8x8 pixels, 17 grey levels rescaled to 0..255), split 80/20 per class with seed 42:
@@ -41,8 +46,8 @@ class Digits(OfflineBuilder):
             description=_DESCRIPTION,
             features=tfds.features.FeaturesDict(
                 {
-                    "image": tfds.features.Image(shape=DIGITS_IMAGE_SHAPE),
-                    "label": tfds.features.ClassLabel(names=DIGITS_CLASS_NAMES),
+                    "image": tfds.features.Image(shape=IMAGE_SHAPE),
+                    "label": tfds.features.ClassLabel(names=CLASS_NAMES),
                 }
             ),
             supervised_keys=("image", "label"),
@@ -54,7 +59,7 @@ class Digits(OfflineBuilder):
     def _split_generators(self, dl_manager: tfds.download.DownloadManager):
         del dl_manager  # nothing to download
         arrays = load_digits_arrays(seed=DEFAULT_SEED)
-        return {split: self._generate_examples(*arrays[split]) for split in ("train", "test")}
+        return {split: self._generate_examples(*arrays[split]) for split in SPLIT_SIZES}
 
     def _generate_examples(self, images, labels):
         for i, (image, label) in enumerate(zip(images, labels, strict=True)):

@@ -1,8 +1,9 @@
+"""The bundled digits as arrays: the stratified, seeded split."""
+
 import numpy as np
 import pytest
-import tensorflow as tf
 
-from tfk_tokfrag.data import digits_dataset, load_digits_arrays, stratified_split
+from tfk_tokfrag.data import load_digits_arrays, stratified_split
 
 
 def test_split_is_stratified_deterministic_and_disjoint():
@@ -39,21 +40,3 @@ def test_images_are_uint8_rescaled_from_sklearn():
 def test_stratified_split_rejects_bad_fraction():
     with pytest.raises(ValueError, match="test_fraction=1.5"):
         stratified_split(np.zeros(10), test_fraction=1.5)
-
-
-def test_pipeline_batches_shuffles_and_prefetches():
-    ds = digits_dataset("train", batch_size=64, seed=42)
-    images, labels = next(iter(ds))
-    assert images.dtype == tf.uint8 and images.shape == (64, 8, 8, 1)
-    assert labels.dtype == tf.int64
-    # Every example exactly once per epoch, order reshuffled between epochs.
-    epoch1 = np.concatenate([y.numpy() for _, y in ds])
-    epoch2 = np.concatenate([y.numpy() for _, y in ds])
-    train_labels = load_digits_arrays(seed=42)["train"][1]
-    np.testing.assert_array_equal(np.sort(epoch1), np.sort(train_labels))
-    assert not np.array_equal(epoch1, epoch2)
-    # The test split is not shuffled: same order as the arrays.
-    test = np.concatenate([y.numpy() for _, y in digits_dataset("test", 100)])
-    np.testing.assert_array_equal(test, load_digits_arrays(seed=42)["test"][1])
-    with pytest.raises(ValueError, match="split='val'"):
-        digits_dataset("val")
