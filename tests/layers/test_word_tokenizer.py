@@ -335,6 +335,28 @@ class TestWordTokenizer(TestCase):
         assert ids._keras_mask.shape == (None, 3)
 
     # -- vocabulary sources ------------------------------------------------------------
+    def test_has_vocabulary(self):
+        def needs_adapt(layer):  # what callers tested before `has_vocabulary`
+            return layer.vocabulary is None and not layer.get_vocabulary(False)
+
+        layer = WordTokenizer(special_tokens=["[CLS]"], num_oov_buckets=2, sequence_length=3)
+        assert not layer.has_vocabulary and needs_adapt(layer)
+        layer.adapt(["a b"])
+        assert layer.has_vocabulary and not needs_adapt(layer)
+        given = WordTokenizer(vocabulary=["a"])
+        assert given.has_vocabulary and not needs_adapt(given)
+        empty = WordTokenizer(vocabulary=[])  # given, even if empty: no adapt
+        assert empty.has_vocabulary and not needs_adapt(empty)
+        later = WordTokenizer(output_mode="tf_idf")
+        assert not later.has_vocabulary
+        later.set_vocabulary(["x"], [1.0])
+        assert later.has_vocabulary
+        inputs = keras.Input(shape=(), dtype="string")
+        restored = self.run_model_saving_test(
+            keras.Model(inputs, layer(inputs)), tf.constant(["a", "b c"])
+        )
+        assert restored.layers[-1].has_vocabulary
+
     def test_adapt_sources_agree_and_stream(self):
         lines = CORPUS * 3
         expected = WordTokenizer()
@@ -605,11 +627,21 @@ def _last4(tokens, oov):
 _LAYERS = {}
 
 
-def _check_general_pipeline(blobs, split):
-    """Tokens of the layer == those of the general (slowest) pipeline."""
-    from tfk_tokfrag.layers import _text_ops
+# The general (slowest) pipeline's regexes, written out as the reference.
+_PUNCTUATION_REGEX = r"[\p{P}\p{S}]"
+_UNICODE_SPACE_REGEX = (
+    r"[\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]"
+)
+_CJK_SPLIT_REGEX = r"([\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}\x{30FC}\x{FF70}])"
 
-    layer = _shared_layer("parity_" + split)
+
+def _check_general_pipeline(blobs, split):
+    """Tokens of the layer == those of the general (slowest) pipeline.
+
+    Compared through ids: the layer's vocabulary is every reference token (in order
+    of appearance), so each distinct token has an id of its own. (U+10FFFF is left
+    out: the layer keeps that key for itself; it must come out as the OOV id.)
+    """
     x = tf.constant(blobs, dtype=tf.string)
     ref = tf.strings.unicode_transcode(
         x, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
@@ -617,21 +649,23 @@ def _check_general_pipeline(blobs, split):
     ref = tf.strings.lower(ref, encoding="utf-8")
     # In "cjk" mode punctuation separates words; elsewhere it is removed.
     ref = tf.strings.regex_replace(
-        ref, _text_ops.PUNCTUATION_REGEX, " " if split == "cjk" else ""
+        ref, _PUNCTUATION_REGEX, " " if split == "cjk" else ""
     )
-    ref = tf.strings.regex_replace(ref, _text_ops.UNICODE_SPACE_REGEX, " ")
+    ref = tf.strings.regex_replace(ref, _UNICODE_SPACE_REGEX, " ")
     if split == "cjk":
-        ref = tf.strings.regex_replace(ref, _text_ops.CJK_SPLIT_REGEX, r" \1 ")
-    expected = tf.strings.split(ref).to_list()
-    assert layer._tokenize(x).to_list() == expected
-    assert tf.function(layer._tokenize)(x).to_list() == expected
+        ref = tf.strings.regex_replace(ref, _CJK_SPLIT_REGEX, r" \1 ")
+    expected = [[t.decode("utf-8") for t in row] for row in tf.strings.split(ref).to_list()]
+    vocabulary = list(dict.fromkeys(
+        t for row in expected for t in row if t != "\U0010ffff"
+    ))
+    ids = {t: i + 2 for i, t in enumerate(vocabulary)}
+    expected_ids = [[ids.get(t, 1) for t in row] for row in expected]
+    layer = WordTokenizer(split=split, vocabulary=vocabulary)
+    assert layer(x).to_list() == expected_ids
+    assert tf.function(layer)(x).to_list() == expected_ids
 
 
 def _shared_layer(key):
-    if key.startswith("parity_"):
-        if key not in _LAYERS:
-            _LAYERS[key] = WordTokenizer(split=key[len("parity_"):])
-        return _LAYERS[key]
     if key not in _LAYERS:
         _LAYERS[key] = WordTokenizer(
             vocabulary=["a", "ü", "我"], split="cjk", normalization="nfkc",
@@ -676,8 +710,9 @@ def _cjk_reference_tokens(text):
 def test_cjk_punctuation_separates_words():
     """Chinese has no spaces: its punctuation is where words end (hand-computed)."""
     layer = WordTokenizer(split="cjk", vocabulary=["max", "2024", "年", "nlp", "full"])
-    tokens = layer._tokenize(tf.constant(["Max，2024年", "NLP、full。"])).to_list()
-    assert tokens == [[b"max", b"2024", "年".encode()], [b"nlp", b"full"]]
+    ids = layer(tf.constant(["Max，2024年", "NLP、full。"])).to_list()
+    tokens = [[layer.get_vocabulary()[i] for i in row] for row in ids]
+    assert tokens == [["max", "2024", "年"], ["nlp", "full"]]
     # Whitespace mode keeps TextVectorization's rule: punctuation is removed.
     plain = WordTokenizer(vocabulary=["dont"])
-    assert plain._tokenize(tf.constant(["don't"])).to_list() == [[b"dont"]]
+    assert plain(tf.constant(["don't"])).to_list() == [[2]]  # "dont"

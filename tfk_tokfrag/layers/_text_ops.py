@@ -1,7 +1,10 @@
-"""Private string helpers for `WordTokenizer` (TensorFlow only).
+"""The string graph of `WordTokenizer`: pure functions on string tensors (TensorFlow only).
 
-Everything here runs in-graph on `tf.string` tensors with TensorFlow core ops, so a
-SavedModel that uses it takes raw text and needs no extra op library.
+Standardization, splitting, n-grams, the placeholders that stand for special tokens,
+padding/truncation of ragged ids and the joining of `detokenize`. Nothing here holds
+state: the layer passes its settings (and its NFKC tables) in. Everything runs in-graph
+on `tf.string` tensors with TensorFlow core ops, so a SavedModel that uses it takes raw
+text and needs no extra op library.
 
 NFKC coverage (`nfkc`), built from Python's `unicodedata` (Unicode 14.0 on 3.11) at
 table-construction time:
@@ -25,8 +28,11 @@ same pass (the left pair wins). Such text is left decomposed, never corrupted.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
+from collections.abc import Sequence
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -110,7 +116,176 @@ def caseless_utf8_regex() -> str:
 
 
 def special_placeholder(index: int) -> str:
+    """The code point that stands for the `index`-th special token inside the graph."""
     return chr(SPECIAL_BASE + index)
+
+
+def internal_forms(tokens: Sequence[str], special_tokens: Sequence[str]) -> list[str]:
+    """Public tokens -> the strings tokenization gives them (specials as placeholders).
+
+    A special token, alone or as a word of an n-gram, becomes its placeholder.
+    """
+    if not special_tokens:
+        return list(tokens)
+    to_internal = {t: special_placeholder(i) for i, t in enumerate(special_tokens)}
+    return [
+        to_internal[token] if token in to_internal
+        else " ".join(to_internal.get(p, p) for p in token.split(" ")) if " " in token
+        else token
+        for token in tokens
+    ]
+
+
+def public_forms(tokens: Sequence[str], special_tokens: Sequence[str]) -> list[str]:
+    """Tokens as tokenization gives them -> public tokens (placeholders -> specials)."""
+    if not special_tokens:
+        return list(tokens)
+    to_public = {special_placeholder(i): t for i, t in enumerate(special_tokens)}
+    return ["".join(to_public.get(c, c) for c in token) for token in tokens]
+
+
+def check_string_dtype(dtype) -> None:
+    dtype = keras.backend.standardize_dtype(dtype)
+    if dtype != "string":
+        raise ValueError(
+            f"WordTokenizer expects string inputs (dtype 'string'). "
+            f"Received dtype {dtype!r}"
+        )
+
+
+def check_input_shape(shape) -> None:
+    if len(shape) > 2 or (len(shape) == 2 and shape[1] not in (1, None)):
+        raise ValueError(
+            "WordTokenizer expects strings of shape (batch,), (batch, 1) or (). "
+            f"Received shape {shape}"
+        )
+    if len(shape) == 2 and shape[1] is None:
+        raise ValueError(
+            "WordTokenizer expects strings of shape (batch,), (batch, 1) or (); the "
+            f"last dimension must be 1. Received shape {shape}"
+        )
+
+
+def as_string_batch(inputs) -> tuple[tf.Tensor, int]:
+    """Strings of shape `(batch,)`, `(batch, 1)` or `()` -> (rank-1 strings, rank)."""
+    if isinstance(inputs, tf.RaggedTensor | tf.SparseTensor):
+        raise ValueError(
+            "WordTokenizer expects a dense string tensor. "
+            f"Received {type(inputs).__name__} of shape {inputs.shape}"
+        )
+    if not tf.is_tensor(inputs):
+        inputs = tf.convert_to_tensor(inputs)
+    check_string_dtype(inputs.dtype)
+    rank = inputs.shape.rank
+    check_input_shape(tuple(inputs.shape))
+    if rank == 0:
+        return tf.reshape(inputs, [1]), rank
+    if rank == 2:
+        return tf.squeeze(inputs, axis=1), rank
+    return inputs, rank
+
+
+def standardize_strings(
+    x: tf.Tensor,
+    ascii_only: bool,
+    *,
+    standardize: str | None,
+    normalization: str | None,
+    split: str,
+    special_tokens: Sequence[str] = (),
+    nfkc_tables=None,
+) -> tf.Tensor:
+    """Rank-1 strings -> standardized strings, ready for `split`.
+
+    `ascii_only` (a Python bool) says that every string is known to be ASCII, which
+    skips the UTF-8 checks and the Unicode-aware steps. Special tokens become their
+    placeholders (padded with spaces unless `split="character"`).
+    """
+    lower = standardize in ("lower", "lower_and_strip_punctuation")
+    # Valid UTF-8 whose Unicode lower-casing is ASCII lower-casing (e.g. Chinese
+    # text, accented lower-case letters): one regex scan both validates it and
+    # lets the cheap ASCII `tf.strings.lower` replace the ICU one.
+    caseless = None
+    if not ascii_only and lower and normalization is None:
+        caseless = tf.reduce_all(tf.strings.regex_full_match(x, caseless_utf8_regex()))
+    if not ascii_only:
+        # Transcoding is costly: only when some string is malformed UTF-8.
+        def checked():
+            return tf.cond(
+                tf.reduce_all(tf.strings.regex_full_match(x, VALID_UTF8_REGEX)),
+                lambda: x,
+                lambda: tf.strings.unicode_transcode(
+                    x, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD
+                ),
+            )
+
+        x = checked() if caseless is None else tf.cond(caseless, lambda: x, checked)
+        if special_tokens:
+            x = tf.strings.regex_replace(x, PRIVATE_PLANES_REGEX, "\ufffd")
+    pad = "" if split == "character" else " "
+    for i, text in enumerate(special_tokens):
+        x = tf.strings.regex_replace(x, re.escape(text), pad + special_placeholder(i) + pad)
+    if normalization == "nfkc" and not ascii_only:
+        x = nfkc(x, *nfkc_tables)
+    if lower:
+        if caseless is None:
+            x = tf.strings.lower(x, encoding="" if ascii_only else "utf-8")
+        else:
+            x = tf.cond(
+                caseless,
+                lambda: tf.strings.lower(x),
+                lambda: tf.strings.lower(x, encoding="utf-8"),
+            )
+    strip = standardize in ("strip_punctuation", "lower_and_strip_punctuation")
+    unicode_spaces = not ascii_only and split != "character"
+    if strip and unicode_spaces and split == "cjk":
+        # Both become a space here: one scan instead of two.
+        x = tf.strings.regex_replace(x, PUNCTUATION_OR_SPACE_REGEX, " ")
+        unicode_spaces = False
+    elif strip:
+        # CJK text has no spaces: there punctuation is the word boundary, so in
+        # "cjk" mode it becomes a space ("Max，2024年" -> max / 2024 / 年); elsewhere
+        # it is removed, as TextVectorization does ("don't" -> dont).
+        x = tf.strings.regex_replace(x, PUNCTUATION_REGEX, " " if split == "cjk" else "")
+    if unicode_spaces:
+        x = tf.strings.regex_replace(x, UNICODE_SPACE_REGEX, " ")
+    if not ascii_only and split == "cjk":
+        x = tf.strings.regex_replace(x, CJK_SINGLE_CHAR_REGEX, CJK_SPACED_REWRITE)
+    return x
+
+
+def tokenize(
+    x: tf.Tensor,
+    *,
+    standardize: str | None,
+    normalization: str | None,
+    split: str,
+    ngram_widths: tuple[int, ...] | None = None,
+    special_tokens: Sequence[str] = (),
+    nfkc_tables=None,
+) -> tf.RaggedTensor:
+    """Rank-1 strings -> ragged string tokens (special tokens as placeholders).
+
+    The arguments are those of `WordTokenizer` (`ngram_widths`: every n-gram width
+    to emit, or `None`); `nfkc_tables` comes from `make_nfkc_lookup_tables()` when
+    `normalization="nfkc"`.
+    """
+    options = {
+        "standardize": standardize, "normalization": normalization, "split": split,
+        "special_tokens": special_tokens, "nfkc_tables": nfkc_tables,
+    }
+    x = tf.cond(
+        all_ascii(x),
+        lambda: standardize_strings(x, True, **options),
+        lambda: standardize_strings(x, False, **options),
+    )
+    if split == "character":
+        tokens = tf.strings.unicode_split(x, "UTF-8")
+    else:
+        tokens = tf.strings.split(x)
+    if ngram_widths is not None:
+        tokens = tf.strings.ngrams(tokens, ngram_width=ngram_widths, separator=" ")
+    return tokens
 
 
 @functools.lru_cache(maxsize=1)
@@ -203,3 +378,46 @@ def nfkc(strings: tf.Tensor, char_table, pair_table) -> tf.Tensor:
         chars = _compose_pairs(chars, pair_table)
         chars = tf.ragged.boolean_mask(chars, tf.not_equal(chars, ""))
     return tf.strings.reduce_join(chars, axis=-1)
+
+
+def pad_or_truncate(
+    ids: tf.RaggedTensor, length: int, padding_side: str, truncation_side: str
+) -> tf.Tensor:
+    """Ragged `(batch, None)` ids -> dense `(batch, length)`, padded with 0."""
+    # `to_tensor(shape=...)` keeps the first `length` ids of each row itself, so
+    # only left truncation and left padding need a ragged slice (several ops).
+    if truncation_side == "left":
+        ids = ids[:, -length:]
+    elif padding_side == "left":
+        ids = ids[:, :length]
+    if padding_side == "right":
+        return ids.to_tensor(default_value=0, shape=[None, length])
+    dense = _reverse_rows(ids).to_tensor(default_value=0, shape=[None, length])
+    return tf.reverse(dense, axis=[1])
+
+
+def _reverse_rows(rt: tf.RaggedTensor) -> tf.RaggedTensor:
+    splits = rt.row_splits
+    row_ids = rt.value_rowids()
+    positions = tf.range(tf.shape(rt.flat_values, out_type=tf.int64)[0])
+    index = tf.gather(splits, row_ids + 1) - 1 - (positions - tf.gather(splits, row_ids))
+    return tf.RaggedTensor.from_row_splits(tf.gather(rt.flat_values, index), splits)
+
+
+def join_tokens(tokens: tf.RaggedTensor, split: str) -> tf.Tensor:
+    """Ragged `(batch, None)` string tokens -> one string per row (`detokenize`).
+
+    Tokens are joined with a space, except two adjacent CJK characters (joined with
+    nothing); with `split="character"` everything is joined with nothing.
+    """
+    if split == "character":
+        return tf.strings.reduce_join(tokens, axis=-1)
+    flat = tokens.flat_values
+    is_cjk = tf.strings.regex_full_match(flat, CJK_SINGLE_CHAR_REGEX)
+    row_starts = tokens.row_starts()
+    positions = tf.range(tf.size(flat, out_type=tf.int64))
+    first = tf.equal(positions, tf.gather(row_starts, tokens.value_rowids()))
+    prev_cjk = tf.concat([[False], is_cjk[:-1]], axis=0)
+    no_space = first | (is_cjk & prev_cjk)
+    pieces = tf.strings.join([tf.where(no_space, "", " "), flat])
+    return tf.strings.reduce_join(tokens.with_flat_values(pieces), axis=-1)
