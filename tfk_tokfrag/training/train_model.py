@@ -13,6 +13,7 @@ from tfk_tokfrag import _validation
 from tfk_tokfrag.data import dataset_info, load_dataset
 from tfk_tokfrag.export import export_saved_model
 from tfk_tokfrag.models import get_entry, get_model
+from tfk_tokfrag.training.epoch_variable import EpochVariable
 from tfk_tokfrag.training.evaluate import evaluate_model
 from tfk_tokfrag.training.fit import fit_classifier
 from tfk_tokfrag.training.model_inputs import select_model_inputs
@@ -37,10 +38,12 @@ class TrainResult:
     export_path: str | None = None
 
 
-def load_splits(dataset: str, batch_size: int, seed: int, data_dir: str | None = None):
+def load_splits(dataset: str, batch_size: int, seed: int, data_dir: str | None = None,
+                shuffle_epoch: tf.Variable | None = None):
     """`(train, test, dataset_info)` batched pipelines of a named dataset."""
     info = dataset_info(dataset)
-    train = load_dataset(dataset, "train", batch_size, seed=seed, data_dir=data_dir)
+    train = load_dataset(dataset, "train", batch_size, seed=seed, data_dir=data_dir,
+                         shuffle_epoch=shuffle_epoch)
     test = load_dataset(dataset, "test", max(batch_size, 128), seed=seed, data_dir=data_dir)
     return train, test, info
 
@@ -110,7 +113,11 @@ def train_model(
     if mixed_precision:
         keras.mixed_precision.set_dtype_policy(mixed_precision)
     try:
-        train, test, info = load_splits(dataset, recipe["batch_size"], seed, data_dir)
+        # Each epoch's order depends on the epoch alone, so a resumed run reads what an
+        # uninterrupted one reads.
+        epoch_variable = EpochVariable()
+        train, test, info = load_splits(dataset, recipe["batch_size"], seed, data_dir,
+                                        shuffle_epoch=epoch_variable.variable)
         if max_steps_per_epoch:
             train = train.take(max_steps_per_epoch)
         model = get_model(model_name, **(overrides or {}))
@@ -118,7 +125,7 @@ def train_model(
     finally:
         keras.mixed_precision.set_dtype_policy(previous_policy)
 
-    all_callbacks = list(callbacks or [])
+    all_callbacks = [epoch_variable, *(callbacks or [])]
     backup = None
     if checkpoint_dir:
         backup = ResumableBackup(
