@@ -16,7 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-__all__ = ["TestCase", "to_numpy", "assert_allclose_structure"]
+__all__ = ["TestCase", "to_numpy", "assert_allclose_structure", "tiny_inputs"]
 
 
 def to_numpy(x):
@@ -53,6 +53,29 @@ def assert_allclose_structure(actual, expected, atol=1e-6, rtol=1e-6, msg=""):
             actual.astype(np.float64), expected.astype(np.float64), atol=atol, rtol=rtol,
             err_msg=msg,
         )
+
+
+WORDS = ("a", "three", "five", "maybe", "digit", "可能", "是", "三", "good", "bad", "film")
+
+
+def tiny_inputs(model, batch=4, time=6, seed=0, words=WORDS):
+    """Random raw inputs matching `model.input`: uint8 images and videos, strings.
+
+    Dimensions left free (`None`) after the batch one, such as a video's time, get
+    `time`; a string input gets `batch` texts of five of `words`.
+    """
+    rng = np.random.default_rng(seed)
+
+    def one(spec):
+        if spec.dtype == "string":
+            return tf.constant([" ".join(rng.choice(words, size=5)) for _ in range(batch)])
+        shape = [batch] + [time if d is None else d for d in spec.shape[1:]]
+        return tf.constant(rng.integers(0, 256, shape, dtype=np.uint8))
+
+    structure = model.input
+    if isinstance(structure, dict):
+        return {k: one(v) for k, v in structure.items()}
+    return one(structure)
 
 
 def _is_float(dtype) -> bool:

@@ -21,6 +21,7 @@ PUBLIC_MODULES = {
     "tfk_tokfrag.export",
     "tfk_tokfrag.layers",
     "tfk_tokfrag.models",
+    "tfk_tokfrag.monitoring",
     "tfk_tokfrag.training",
 }
 CELL_TIMEOUT_SECONDS = 300

@@ -33,7 +33,7 @@ from tfk_tokfrag.export import (  # noqa: E402
     prepare_requests,
 )
 from tfk_tokfrag.models import get_entry, list_models  # noqa: E402
-from tfk_tokfrag.training import start_tensorboard  # noqa: E402
+from tfk_tokfrag.monitoring import start_tensorboard  # noqa: E402
 from tfk_tokfrag.training.evaluate import evaluate_model  # noqa: E402
 from tfk_tokfrag.training.train_model import train_model  # noqa: E402
 

@@ -71,4 +71,4 @@ def test_unknown_input_name_and_frames_of_text():
     with pytest.raises(KeyError, match="no input 'audio'"):
         signature["audio"]
     with pytest.raises(ValueError, match="has no frames"):
-        signature["text"].frame_shape
+        _ = signature["text"].frame_shape

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.models.test_zoo import _tiny_inputs
+from tests.test_case import tiny_inputs
 from tfk_tokfrag.export import export_saved_model
 from tfk_tokfrag.models import adapt_text_vocabulary, get_model, list_models
 
@@ -45,7 +45,7 @@ def test_every_zoo_artifact_serves_without_keras(tmp_path):
     jobs, expected = {}, {}
     for name in list_models():
         model = get_model(name)
-        x = _tiny_inputs(model, batch=3, time=5, seed=1)
+        x = tiny_inputs(model, batch=3, time=5, seed=1)
         adapt_text_vocabulary(model, tf.data.Dataset.from_tensors((x, 0)))
         path = str(tmp_path / name)
         export_saved_model(model, path)

@@ -234,6 +234,50 @@ def test_matches_keras_extract_patches(patch, strides, padding):
     np.testing.assert_array_equal(layer(x).numpy(), np.asarray(reference))
 
 
+def _extract_patches_count(size, patch, stride):
+    """Patches along one axis, by `keras.ops.image.extract_patches` ("valid")."""
+    if size < patch:  # the op fails on images smaller than a patch: no patch
+        return 0
+    image = np.zeros((1, size, 1, 1), "float32")
+    patches = keras.ops.image.extract_patches(
+        image, (patch, 1), strides=(stride, 1), padding="valid"
+    )
+    return int(patches.shape[1])
+
+
+@pytest.mark.parametrize("patch,strides,padding", CASES)
+@pytest.mark.parametrize("height,width", [(11, 10), (2, 3), (0, 5)])
+def test_grid_shape_and_token_spans_match_extract_patches(patch, strides, padding, height,
+                                                          width):
+    layer = PixelTokenizer(patch, strides=strides, padding=padding)
+    (ph, pw), (sh, sw) = patch, strides or patch
+    if padding == "same":  # all padding bottom/right: "valid" on the padded image
+        rows, cols = -(-height // sh), -(-width // sw)
+        height_in = max(height, (rows - 1) * sh + ph) if rows else height
+        width_in = max(width, (cols - 1) * sw + pw) if cols else width
+    else:
+        height_in, width_in = height, width
+    expected = (_extract_patches_count(height_in, ph, sh), _extract_patches_count(width_in, pw, sw))
+    grid = layer.grid_shape(height, width)
+    assert all(isinstance(n, int) for n in grid)
+    assert grid == expected
+    if 0 not in grid and height and width:  # the layer's own output agrees
+        tokens = PixelTokenizer(patch, strides=strides, padding=padding,
+                                output_layout="grid")(images((1, height, width, 1)))
+        assert tuple(tokens.shape[1:3]) == grid
+    row_spans, col_spans = layer.token_spans(height, width)
+    assert (len(row_spans), len(col_spans)) == grid
+    assert row_spans == tuple((i * sh, i * sh + ph) for i in range(grid[0]))
+    assert col_spans == tuple((j * sw, j * sw + pw) for j in range(grid[1]))
+
+
+def test_grid_shape_rejects_bad_sizes():
+    with pytest.raises(ValueError, match="height must be a non-negative int"):
+        PixelTokenizer(4).grid_shape(-1, 8)
+    with pytest.raises(ValueError, match="width must be a non-negative int"):
+        PixelTokenizer(4).token_spans(8, 2.0)
+
+
 def test_same_padding_agrees_with_extract_patches_where_no_padding_needed():
     # When nothing needs padding, "same" must agree with Keras' own "same".
     x = images((1, 12, 8, 3))

@@ -231,6 +231,40 @@ def test_matches_tf_signal_frame(time, length, stride, pad_end, frame_rank, data
         assert (~out["frame_mask"]).sum() == padded
 
 
+@pytest.mark.parametrize("pad_end", [False, True])
+@pytest.mark.parametrize("length,stride", [(4, 4), (4, 2), (3, 5), (1, 1)])
+@pytest.mark.parametrize("time", [0, 2, 9, 12])
+def test_fragment_count_and_starts_match_tf_signal_frame(time, length, stride, pad_end):
+    layer = TemporalFragmenter(length, fragment_stride=stride, pad_end=pad_end)
+    frame_index = tf.signal.frame(
+        np.arange(time), length, stride, pad_end=pad_end, pad_value=-1
+    ).numpy()
+    # tf.signal.frame gives no frame for a clip shorter than one; the layer gives one.
+    expected = max(len(frame_index), 1)
+    assert layer.fragment_count(time) == expected
+    assert isinstance(layer.fragment_count(time), int)
+    starts = layer.fragment_starts(time)
+    assert starts == tuple(range(0, expected * stride, stride))
+    assert [row[0] for row in frame_index] == list(starts[: len(frame_index)])
+    if time:  # the layer's own output agrees
+        out = TemporalFragmenter(length, fragment_stride=stride, pad_end=pad_end,
+                                 frame_rank=0)(np.arange(time, dtype="float32")[None])
+        assert out.shape[1] == expected
+
+
+def test_fragment_starts_are_the_segment_centres_at_inference():
+    x = np.tile(np.arange(20, dtype="float32"), (1, 1))  # Value == frame index.
+    for kwargs in ({"num_fragments": 3}, {"fragment_stride": 1, "num_fragments": 4},
+                   {"num_fragments": 3, "pad_end": True}):
+        layer = TemporalFragmenter(4, frame_rank=0, **kwargs)
+        starts = layer.fragment_starts(20)
+        assert layer.fragment_count(20) == kwargs["num_fragments"] == len(starts)
+        np.testing.assert_array_equal(_starts_of(layer(x), x)[0], starts)
+    assert TemporalFragmenter(4, num_fragments=3).fragment_starts(5) == (0, 0, 0)
+    with pytest.raises(ValueError, match="time must be a non-negative int"):
+        TemporalFragmenter(4).fragment_count(-1)
+
+
 # -- non-overlapping fragments are a reshape ----------------------------------------
 def test_non_overlapping_is_a_reshape_not_a_gather():
     layer = TemporalFragmenter(4, frame_rank=1)

@@ -1,9 +1,12 @@
-"""`lstm_video_classifier`: shapes, argument errors, and padding that changes nothing."""
+"""`lstm_video_classifier`: shapes, argument errors, and padding that changes nothing.
+
+The fused net's video branch is tested in test_fused_multimodal_net.py.
+"""
 
 import numpy as np
 import pytest
 
-from tfk_tokfrag.models import fused_multimodal_net, lstm_video_classifier
+from tfk_tokfrag.models import lstm_video_classifier
 
 
 def _clip(frames, seed=0, size=8):
@@ -35,15 +38,6 @@ def test_zero_padding_of_a_clip_changes_nothing(temporal_head):
     unmasked.set_weights(model.get_weights())
     np.testing.assert_allclose(unmasked(clip).numpy(), alone, atol=1e-5)
     assert not np.allclose(unmasked(_pad(clip, 9)).numpy(), alone, atol=1e-5)
-
-
-def test_fused_video_branch_ignores_zero_padding():
-    model = fused_multimodal_net(("video",), num_classes=3, fusion_dim=4,
-                                 video_shape=(None, 8, 8, 1), video_encoder_filters=(4,),
-                                 video_encoder_dim=8, video_lstm_units=4, seed=0)
-    clip = _clip(4)
-    np.testing.assert_allclose(model({"video": _pad(clip, 7)}).numpy(),
-                               model({"video": clip}).numpy(), atol=1e-5)
 
 
 def test_output_shape():

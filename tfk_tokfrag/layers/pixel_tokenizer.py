@@ -5,66 +5,13 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from tfk_tokfrag import _validation
+from tfk_tokfrag.layers import _patch_ops as ops
+from tfk_tokfrag.layers._shapes import crop_or_pad, dim, static_or_none, windows_extent
+
 _PADDINGS = ("valid", "same")
 _LAYOUTS = ("sequence", "grid")
 _INTERPOLATIONS = ("bilinear", "bicubic")
-
-
-def _is_positive_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
-def _normalize_pair(name: str, value, allow_none: bool = False):
-    """Validates an int-or-pair argument; returns (stored value, (h, w) pair)."""
-    if value is None and allow_none:
-        return None, None
-    if _is_positive_int(value):
-        return value, (value, value)
-    if (
-        isinstance(value, list | tuple)
-        and len(value) == 2
-        and all(_is_positive_int(v) for v in value)
-    ):
-        return tuple(value), tuple(value)
-    expected = "a positive int or a pair of them" + (", or None" if allow_none else "")
-    raise ValueError(f"{name} must be {expected}. Received: {name}={value!r}")
-
-
-def _num_tokens(size, patch: int, stride: int, padding: str):
-    """Tokens along one axis (works on Python ints and on scalar tensors).
-
-    `"valid"`: patches that fit entirely, `floor((size - patch) / stride) + 1` (0 if
-    the image is smaller than a patch). `"same"`: `ceil(size / stride)`, as Keras
-    convolutions count them.
-    """
-    if isinstance(size, int):
-        if padding == "same":
-            return -(-size // stride)
-        return (size - patch) // stride + 1 if size >= patch else 0
-    if padding == "same":
-        return (size + stride - 1) // stride
-    return tf.maximum((size - patch) // stride + 1, 0)
-
-
-def _dim(x, axis: int):
-    """Static size of `axis` if known, else a scalar int32 tensor."""
-    static = x.shape[axis]
-    return int(static) if static is not None else tf.shape(x)[axis]
-
-
-def _extent(num: int, stride: int, patch: int):
-    """Pixels spanned by `num` patches (at least one patch, for an empty grid)."""
-    if isinstance(num, int):
-        return max(num - 1, 0) * stride + patch
-    return tf.maximum(num - 1, 0) * stride + patch
-
-
-def _maximum(a, b: int):
-    return max(a, b) if isinstance(a, int) else tf.maximum(a, b)
-
-
-def _static(value):
-    return value if isinstance(value, int) else None
 
 
 @keras.saving.register_keras_serializable(package="tfk_tokfrag")
@@ -90,6 +37,9 @@ class PixelTokenizer(keras.layers.Layer):
     the images called on give another grid. With `class_token=True`, a learned class
     token is prepended to the sequence. Without these options the layer has no
     weights.
+
+    `grid_shape(height, width)` and `token_spans(height, width)` give the token grid
+    of an image size as plain ints, computed as the layer computes it.
 
     Images may be uint8, integer or float; they are cast (not rescaled) to the
     layer's compute dtype, so under `mixed_float16` the tokens are float16. Height
@@ -179,45 +129,27 @@ class PixelTokenizer(keras.layers.Layer):
         interpolation: str = "bicubic",
         **kwargs,
     ):
-        patch_size, patch_hw = _normalize_pair("patch_size", patch_size)
-        strides, strides_hw = _normalize_pair("strides", strides, allow_none=True)
-        if padding not in _PADDINGS:
-            raise ValueError(f"padding must be one of {_PADDINGS}. Received: padding={padding!r}")
-        if output_layout not in _LAYOUTS:
-            raise ValueError(
-                f"output_layout must be one of {_LAYOUTS}. "
-                f"Received: output_layout={output_layout!r}"
-            )
-        if embed_dim is not None and not _is_positive_int(embed_dim):
+        patch_size, patch_hw = _validation.int_or_pair("patch_size", patch_size)
+        strides, strides_hw = _validation.int_or_pair("strides", strides, allow_none=True)
+        _validation.choice("padding", padding, _PADDINGS)
+        _validation.choice("output_layout", output_layout, _LAYOUTS)
+        if embed_dim is not None and not _validation.is_positive_int(embed_dim):
             raise ValueError(
                 f"embed_dim must be a positive int or None. Received: embed_dim={embed_dim!r}"
             )
-        if not isinstance(position_embedding, bool):
-            raise ValueError(
-                "position_embedding must be a bool. "
-                f"Received: position_embedding={position_embedding!r}"
-            )
-        if not isinstance(class_token, bool):
-            raise ValueError(f"class_token must be a bool. Received: class_token={class_token!r}")
+        _validation.check_bool("position_embedding", position_embedding)
+        _validation.check_bool("class_token", class_token)
         if class_token and (embed_dim is None or output_layout != "sequence"):
             raise ValueError(
                 "class_token=True needs embed_dim and output_layout='sequence'. "
                 f"Received: class_token={class_token!r}, embed_dim={embed_dim!r}, "
                 f"output_layout={output_layout!r}"
             )
-        image_size, image_hw = _normalize_pair("image_size", image_size, allow_none=True)
-        if interpolation not in _INTERPOLATIONS:
-            raise ValueError(
-                f"interpolation must be one of {_INTERPOLATIONS}. "
-                f"Received: interpolation={interpolation!r}"
-            )
+        image_size, image_hw = _validation.int_or_pair("image_size", image_size, allow_none=True)
+        _validation.choice("interpolation", interpolation, _INTERPOLATIONS)
         strides_hw = strides_hw or patch_hw
         if image_hw is not None and position_embedding:
-            grid_hw = [
-                _num_tokens(size, patch, stride, padding)
-                for size, patch, stride in zip(image_hw, patch_hw, strides_hw, strict=True)
-            ]
-            if 0 in grid_hw:
+            if 0 in ops.token_grid(image_hw, patch_hw, strides_hw, padding):
                 raise ValueError(
                     "image_size gives no whole patch to build the position embedding for. "
                     f"Received: image_size={image_size!r}, patch_size={patch_size!r}, "
@@ -230,7 +162,7 @@ class PixelTokenizer(keras.layers.Layer):
         self.strides = strides
         self.padding = padding
         self.output_layout = output_layout
-        self.embed_dim = embed_dim
+        self.embed_dim = None if embed_dim is None else int(embed_dim)
         self.position_embedding = position_embedding
         self.class_token = class_token
         self.image_size = image_size
@@ -240,12 +172,59 @@ class PixelTokenizer(keras.layers.Layer):
         self._overlapping = self._strides_hw != self._patch_hw
 
     # -- shapes ----------------------------------------------------------------------
-    def _grid_size(self, image_hw):
-        """`(rows, cols)` of the token grid for an image size (ints or tensors)."""
+    def grid_shape(self, height: int, width: int) -> tuple[int, int]:
+        """The `(rows, cols)` token grid this layer cuts from images of a given size.
+
+        `rows = (height - patch_height) // stride_height + 1` with `"valid"`
+        padding (0 for images smaller than a patch), `ceil(height / stride_height)`
+        with `"same"`; likewise `cols`. The layer's graph uses the same formula.
+
+        Args:
+            height: the image height in pixels, an int >= 0.
+            width: the image width in pixels, an int >= 0.
+
+        Returns:
+            `(rows, cols)`, plain ints; the sequence layout has `rows * cols` pixel
+            tokens (plus the class token, with `class_token=True`).
+
+        Example:
+
+        >>> PixelTokenizer(patch_size=4, strides=2).grid_shape(8, 10)
+        (3, 4)
+        >>> PixelTokenizer(patch_size=4, padding="same").grid_shape(10, 10)
+        (3, 3)
+        """
+        height = _validation.non_negative_int("height", height)
+        width = _validation.non_negative_int("width", width)
+        return self._grid((height, width))
+
+    def token_spans(self, height: int, width: int):
+        """The pixel rows and columns each row and column of the token grid holds.
+
+        Args:
+            height: the image height in pixels, an int >= 0.
+            width: the image width in pixels, an int >= 0.
+
+        Returns:
+            `(row_spans, col_spans)`: token row `i` holds pixel rows
+            `row_spans[i][0]` to `row_spans[i][1] - 1`, likewise columns (one span
+            per row and column of `grid_shape(height, width)`). With `"same"`
+            padding the last spans may reach into the zero padding past the image.
+
+        Example:
+
+        >>> PixelTokenizer(patch_size=4, strides=2).token_spans(8, 5)
+        (((0, 4), (2, 6), (4, 8)), ((0, 4),))
+        """
+        grid = self.grid_shape(height, width)
         return tuple(
-            _num_tokens(size, patch, stride, self.padding)
-            for size, patch, stride in zip(image_hw, self._patch_hw, self._strides_hw, strict=True)
+            tuple((i * stride, i * stride + patch) for i in range(count))
+            for count, patch, stride in zip(grid, self._patch_hw, self._strides_hw, strict=True)
         )
+
+    def _grid(self, image_hw):
+        """`(rows, cols)` of the token grid for `(height, width)` (ints or tensors)."""
+        return ops.token_grid(image_hw, self._patch_hw, self._strides_hw, self.padding)
 
     def _check_rank(self, shape):
         shape = tuple(shape)
@@ -284,7 +263,7 @@ class PixelTokenizer(keras.layers.Layer):
                     f"build the layer on images of known height and width. Received "
                     f"input shape {shape}"
                 )
-            grid = self._grid_size(tuple(int(d) for d in image_hw))
+            grid = self._grid(tuple(int(d) for d in image_hw))
             if 0 in grid:
                 raise ValueError(
                     "The images are too small for one whole patch, so there is no "
@@ -305,12 +284,7 @@ class PixelTokenizer(keras.layers.Layer):
         shape = self._check_rank(input_shape)
         unbatched = len(shape) == 3
         height, width, channels = shape[-3:]
-        rows, cols = (
-            None if size is None else _num_tokens(int(size), patch, stride, self.padding)
-            for size, patch, stride in zip(
-                (height, width), self._patch_hw, self._strides_hw, strict=True
-            )
-        )
+        rows, cols = self._grid(tuple(None if d is None else int(d) for d in (height, width)))
         features = self.embed_dim or self._features(int(channels))
         if self.output_layout == "grid":
             out = (rows, cols, features)
@@ -335,14 +309,16 @@ class PixelTokenizer(keras.layers.Layer):
         if x.dtype != self.compute_dtype:
             x = tf.cast(x, self.compute_dtype)
 
-        grid_hw = self._grid_size((_dim(x, 1), _dim(x, 2)))
+        grid_hw = self._grid((dim(x, 1), dim(x, 2)))
         # Without a position grid to add, non-overlapping tokens are cut straight into
         # the sequence layout: one reshape fewer.
         direct_sequence = self.output_layout == "sequence" and not self.position_embedding
         if self._overlapping:
-            tokens = self._overlapping_patches(x, grid_hw)
+            tokens = ops.cut_overlapping(
+                x, self._patch_hw, self._strides_hw, grid_hw, self.padding
+            )
         else:
-            tokens = self._blocks(x, grid_hw, sequence=direct_sequence)
+            tokens = ops.cut_blocks(x, self._patch_hw, grid_hw, sequence=direct_sequence)
 
         if self.embed_dim is not None:
             tokens = tf.matmul(tokens, tf.cast(self.kernel, tokens.dtype))
@@ -350,7 +326,7 @@ class PixelTokenizer(keras.layers.Layer):
         if self.position_embedding:
             tokens = tokens + self._position_grid(grid_hw, tokens.dtype)
         if self.output_layout == "sequence":
-            batch = _dim(x, 0)
+            batch = dim(x, 0)
             num = grid_hw[0] * grid_hw[1]
             if tokens.shape.rank == 4:
                 tokens = tf.reshape(tokens, [batch, num, tokens.shape[-1]])
@@ -360,52 +336,11 @@ class PixelTokenizer(keras.layers.Layer):
                 tokens = tf.concat([cls, tokens], axis=1)
         return tokens[0] if unbatched else tokens
 
-    def _blocks(self, x, grid_hw, sequence=False):
-        """Non-overlapping patches by reshape/transpose.
-
-        Returns `(b, rows, cols, features)`, or `(b, rows * cols, features)` with
-        `sequence`.
-        """
-        (ph, pw), (rows, cols) = self._patch_hw, grid_hw
-        batch, height, width, channels = (_dim(x, i) for i in range(4))
-        x = _fit_spatial(x, height, width, rows * ph, cols * pw)
-        features = self._features(channels)
-        shape = [batch, rows * cols, features] if sequence else [batch, rows, cols, features]
-        if ph == 1:  # (rows, 1, cols, pw) already lies as (rows, cols, 1, pw).
-            return tf.reshape(x, shape)
-        x = tf.reshape(x, [batch, rows, ph, cols, pw, channels])
-        x = tf.transpose(x, [0, 1, 3, 2, 4, 5])
-        return tf.reshape(x, shape)
-
-    def _overlapping_patches(self, x, grid_hw):
-        """Overlapping (or gapped) patches: (b, rows, cols, features)."""
-        (ph, pw), (sh, sw), (rows, cols) = self._patch_hw, self._strides_hw, grid_hw
-        height, width = _dim(x, 1), _dim(x, 2)
-        if self.padding == "same":
-            # Pad the bottom/right edge so the last patch is whole (crop if the
-            # strides leave gaps past the last patch).
-            x = _fit_spatial(x, height, width, _extent(rows, sh, ph), _extent(cols, sw, pw))
-        else:
-            # An image smaller than a patch has no tokens; the op would fail on it,
-            # so give it one patch's worth of pixels and drop the token below.
-            x = _fit_spatial(x, height, width, _maximum(height, ph), _maximum(width, pw))
-        patches = tf.image.extract_patches(
-            x,
-            sizes=[1, ph, pw, 1],
-            strides=[1, sh, sw, 1],
-            rates=[1, 1, 1, 1],
-            padding="VALID",
-        )
-        grid_static = (_static(rows), _static(cols))
-        if None in grid_static or tuple(patches.shape[1:3]) != grid_static:
-            patches = patches[:, :rows, :cols]
-        return patches
-
     def _position_grid(self, grid_hw, dtype):
         """The position embedding, resized to the token grid if it differs."""
         table = self.position_embeddings
         built_hw = tuple(table.shape[:2])
-        if tuple(_static(d) for d in grid_hw) != built_hw:
+        if tuple(static_or_none(d) for d in grid_hw) != built_hw:
             # Resizing to the same size is the identity for both methods, so an
             # unknown grid size can always go through the resize.
             table = tf.image.resize(
@@ -474,8 +409,8 @@ class PixelTokenizer(keras.layers.Layer):
                     "detokenize() needs image_size for sequence tokens when the layer "
                     "has no image_size. Received: image_size=None"
                 )
-            rows, cols = _dim(tokens, 1), _dim(tokens, 2)
-            height, width = _extent(rows, sh, ph), _extent(cols, sw, pw)
+            rows, cols = dim(tokens, 1), dim(tokens, 2)
+            height, width = windows_extent(rows, sh, ph), windows_extent(cols, sw, pw)
             if self.padding == "same":  # The padding is not part of the image.
                 height, width = rows * sh, cols * sw
         else:
@@ -484,10 +419,10 @@ class PixelTokenizer(keras.layers.Layer):
             height, width = (
                 int(d) if isinstance(d, int) else tf.cast(d, tf.int32) for d in image_size
             )
-            rows, cols = self._grid_size((height, width))
+            rows, cols = self._grid((height, width))
             if grid and (
-                tokens.shape[1] not in (None, _static(rows))
-                or tokens.shape[2] not in (None, _static(cols))
+                tokens.shape[1] not in (None, static_or_none(rows))
+                or tokens.shape[2] not in (None, static_or_none(cols))
             ):
                 raise ValueError(
                     f"detokenize() expected a ({rows}, {cols}) token grid for images "
@@ -496,24 +431,22 @@ class PixelTokenizer(keras.layers.Layer):
                 )
             if (
                 not grid
-                and None not in (_static(rows), _static(cols))
+                and None not in (static_or_none(rows), static_or_none(cols))
                 and (tokens.shape[1] not in (None, rows * cols))
             ):
                 raise ValueError(
                     f"detokenize() expected {rows * cols} tokens for images of size "
                     f"{(height, width)}, received tokens of shape {tuple(tokens.shape)}"
                 )
-        batch = _dim(tokens, 0)
+        batch = dim(tokens, 0)
         patches = tf.reshape(tokens, [batch, rows, cols, ph, pw, channels])
         if not self._overlapping:
-            images = tf.transpose(patches, [0, 1, 3, 2, 4, 5])
-            images = tf.reshape(images, [batch, rows * ph, cols * pw, channels])
-            images = _fit_spatial(images, rows * ph, cols * pw, height, width)
+            images = ops.join_blocks(patches)
+            extent = (rows * ph, cols * pw)
         else:
-            images = _fold(patches, (sh, sw))
-            images = _fit_spatial(
-                images, _extent(rows, sh, ph), _extent(cols, sw, pw), height, width
-            )
+            images = ops.fold(patches, (sh, sw))
+            extent = (windows_extent(rows, sh, ph), windows_extent(cols, sw, pw))
+        images = crop_or_pad(images, (1, 2), extent, (height, width))
         return images[0] if unbatched else images
 
     def get_config(self):
@@ -533,43 +466,3 @@ class PixelTokenizer(keras.layers.Layer):
         )
         return config
 
-
-def _fit_spatial(x, height, width, target_h, target_w):
-    """Crops or zero-pads the bottom/right of (b, h, w, c) to (target_h, target_w)."""
-    static = all(isinstance(d, int) for d in (height, width, target_h, target_w))
-    if static:
-        if (height, width) == (target_h, target_w):
-            return x
-        if target_h < height or target_w < width:
-            x = x[:, : min(height, target_h), : min(width, target_w)]
-        pad_h, pad_w = max(target_h - height, 0), max(target_w - width, 0)
-        if pad_h or pad_w:
-            x = tf.pad(x, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]])
-        return x
-    x = x[:, : tf.minimum(height, target_h), : tf.minimum(width, target_w)]
-    pad_h = tf.maximum(target_h - height, 0)
-    pad_w = tf.maximum(target_w - width, 0)
-    return tf.pad(x, [[0, 0], [0, pad_h], [0, pad_w], [0, 0]])
-
-
-def _fold(patches, strides):
-    """Overlap-averages (b, rows, cols, ph, pw, c) patches into (b, H, W, c) images.
-
-    `H = (rows - 1) * stride_h + ph`, likewise `W`; pixels no patch covers are 0.
-    """
-    sh, sw = strides
-    batch, rows, cols, ph, pw, channels = (_dim(patches, i) for i in range(6))
-    extent_h, extent_w = _extent(rows, sh, ph), _extent(cols, sw, pw)
-    pixel_rows = tf.range(rows)[:, None] * sh + tf.range(ph)[None, :]  # (rows, ph)
-    pixel_cols = tf.range(cols)[:, None] * sw + tf.range(pw)[None, :]  # (cols, pw)
-    index = pixel_rows[:, None, :, None] * extent_w + pixel_cols[None, :, None, :]
-    index = tf.reshape(index, [-1])  # (rows * cols * ph * pw,)
-    values = tf.transpose(patches, [1, 2, 3, 4, 0, 5])
-    values = tf.reshape(values, [-1, batch, channels])
-    num_pixels = extent_h * extent_w
-    sums = tf.math.unsorted_segment_sum(values, index, num_pixels)
-    ones = tf.ones_like(index, sums.dtype)
-    counts = tf.math.unsorted_segment_sum(ones, index, num_pixels)
-    means = sums / tf.maximum(counts, 1)[:, None, None]
-    means = tf.reshape(means, [extent_h, extent_w, batch, channels])
-    return tf.transpose(means, [2, 0, 1, 3])

@@ -7,67 +7,9 @@ import math
 import keras
 import tensorflow as tf
 
-
-def _is_positive_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
-def _check_bool(name: str, value) -> None:
-    if not isinstance(value, bool):
-        raise ValueError(f"{name} must be a bool. Received: {name}={value!r}")
-
-
-def _dim(x, axis: int):
-    """Static size of `axis` if known, else a scalar int32 tensor."""
-    static = x.shape[axis]
-    return int(static) if static is not None else tf.shape(x)[axis]
-
-
-def _frame_size(x):
-    """Elements per frame of `x` (batch, time, *frame): an int if known, else a tensor.
-
-    (Not `-1` in a reshape, which fails on an empty batch.)
-    """
-    frame = x.shape[2:]
-    if frame.is_fully_defined():
-        return math.prod(int(d) for d in frame)
-    return tf.reduce_prod(tf.shape(x)[2:])
-
-
-def _is_static(*values) -> bool:
-    return all(isinstance(v, int) for v in values)
-
-
-def _num_candidates(time, length: int, stride: int, pad_end: bool):
-    """Fragments cut from `time` frames (Python ints or int32 tensors), at least 1.
-
-    As `tf.signal.frame`: `ceil(time / stride)` with `pad_end`, else
-    `(time - length) // stride + 1`; but never fewer than one fragment.
-    """
-    if pad_end:
-        count = (time + stride - 1) // stride
-    else:
-        count = (time - length) // stride + 1
-    if _is_static(count):
-        return max(count, 1)
-    return tf.maximum(count, 1)
-
-
-def _fit_time(x, time, target, pad_value):
-    """Pads (with `pad_value`) or crops the time axis 1 of `x` to `target` frames."""
-    if _is_static(time, target):
-        if time == target:
-            return x
-        if time > target:
-            return x[:, :target]
-        paddings = [[0, 0], [0, target - time]] + [[0, 0]] * (x.shape.rank - 2)
-        return tf.pad(x, paddings, constant_values=pad_value)
-    extra = tf.maximum(target - time, 0)
-    paddings = tf.concat(
-        [[[0, 0]], [[0, extra]], tf.zeros([x.shape.rank - 2, 2], tf.int32)], axis=0
-    )
-    x = tf.pad(x, paddings, constant_values=pad_value)
-    return x[:, :target]
+from tfk_tokfrag import _validation
+from tfk_tokfrag.layers import _fragment_ops as ops
+from tfk_tokfrag.layers._shapes import dim, maximum
 
 
 @keras.saving.register_keras_serializable(package="tfk_tokfrag")
@@ -83,6 +25,8 @@ class TemporalFragmenter(keras.layers.Layer):
     difference: a clip shorter than one fragment is never an error and never gives
     zero fragments; it is padded with `pad_value` to one whole fragment (also when
     `pad_end=False`). The time dimension may be unknown until call time.
+    `fragment_count(time)` and `fragment_starts(time)` give, as plain ints, the
+    fragments the layer cuts from a clip of `time` frames.
 
     Non-overlapping fragments (`fragment_stride >= fragment_length`, the default
     being equal) are cut by a reshape, which costs no copy when the clip length is
@@ -228,17 +172,13 @@ class TemporalFragmenter(keras.layers.Layer):
         lengths_from_padding: bool = False,
         **kwargs,
     ):
-        if not _is_positive_int(fragment_length):
-            raise ValueError(
-                "fragment_length must be a positive int. "
-                f"Received: fragment_length={fragment_length!r}"
-            )
-        if fragment_stride is not None and not _is_positive_int(fragment_stride):
+        fragment_length = _validation.positive_int("fragment_length", fragment_length)
+        if fragment_stride is not None and not _validation.is_positive_int(fragment_stride):
             raise ValueError(
                 "fragment_stride must be a positive int or None. "
                 f"Received: fragment_stride={fragment_stride!r}"
             )
-        _check_bool("pad_end", pad_end)
+        _validation.check_bool("pad_end", pad_end)
         if (
             isinstance(pad_value, bool)
             or not isinstance(pad_value, int | float)
@@ -248,30 +188,21 @@ class TemporalFragmenter(keras.layers.Layer):
                 "pad_value must be an int or a (non-NaN) float. "
                 f"Received: pad_value={pad_value!r}"
             )
-        if num_fragments is not None and not _is_positive_int(num_fragments):
+        if num_fragments is not None and not _validation.is_positive_int(num_fragments):
             raise ValueError(
                 "num_fragments must be a positive int or None. "
                 f"Received: num_fragments={num_fragments!r}"
             )
-        if patch_size is None:
-            patch_hw = None
-        elif _is_positive_int(patch_size):
-            patch_hw = (patch_size, patch_size)
-        elif (
-            isinstance(patch_size, list | tuple)
-            and len(patch_size) == 2
-            and all(_is_positive_int(v) for v in patch_size)
-        ):
-            patch_size = patch_hw = tuple(patch_size)
-        else:
+        try:
+            patch_size, patch_hw = _validation.int_or_pair(
+                "patch_size", patch_size, allow_none=True
+            )
+        except ValueError:
             raise ValueError(
                 "patch_size must be a positive int, a pair of them, or None. "
                 f"Received: patch_size={patch_size!r}"
-            )
-        if frame_rank is not None and (
-            isinstance(frame_rank, bool) or not isinstance(frame_rank, int)
-            or frame_rank < 0
-        ):
+            ) from None
+        if frame_rank is not None and (not _validation.is_int(frame_rank) or frame_rank < 0):
             raise ValueError(
                 "frame_rank must be a non-negative int (0 for signals, 1 for "
                 f"features, 3 for video) or None. Received: frame_rank={frame_rank!r}"
@@ -282,7 +213,7 @@ class TemporalFragmenter(keras.layers.Layer):
                 f"needs frame_rank=3 or None. Received: frame_rank={frame_rank!r} "
                 f"with patch_size={patch_size!r}"
             )
-        _check_bool("return_mask", return_mask)
+        _validation.check_bool("return_mask", return_mask)
         if output_dtype is not None:
             try:
                 output_dtype = keras.backend.standardize_dtype(output_dtype)
@@ -291,11 +222,16 @@ class TemporalFragmenter(keras.layers.Layer):
                     "output_dtype must be a dtype name (such as 'float32') or None. "
                     f"Received: output_dtype={output_dtype!r}"
                 ) from None
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        if seed is not None and not _validation.is_int(seed):
             raise ValueError(f"seed must be an int or None. Received: seed={seed!r}")
-        _check_bool("lengths_from_padding", lengths_from_padding)
+        _validation.check_bool("lengths_from_padding", lengths_from_padding)
         super().__init__(**kwargs)
 
+        # Checked ints (NumPy ones included) are stored as Python ints, for the config.
+        fragment_stride, num_fragments, frame_rank, seed = (
+            None if value is None else int(value)
+            for value in (fragment_stride, num_fragments, frame_rank, seed)
+        )
         self.fragment_length = fragment_length
         self.fragment_stride = fragment_stride
         self.pad_end = pad_end
@@ -318,6 +254,60 @@ class TemporalFragmenter(keras.layers.Layer):
         self.supports_masking = False
 
     # -- shapes ----------------------------------------------------------------------
+    def fragment_count(self, time: int) -> int:
+        """How many fragments the layer outputs for a clip of `time` frames.
+
+        `num_fragments` when set; else `ceil(time / fragment_stride)` with `pad_end`
+        and `(time - fragment_length) // fragment_stride + 1` without, but at least
+        one. The layer's graph counts with the same function.
+
+        Args:
+            time: the clip length in frames, an int >= 0.
+
+        Returns:
+            A plain int.
+
+        Example:
+
+        >>> TemporalFragmenter(4, fragment_stride=2).fragment_count(9)
+        3
+        >>> TemporalFragmenter(4, fragment_stride=2, pad_end=True).fragment_count(9)
+        5
+        """
+        time = _validation.non_negative_int("time", time)
+        if self.num_fragments is not None:
+            return self.num_fragments
+        return ops.num_candidates(time, self.fragment_length, self._stride, self.pad_end)
+
+    def fragment_starts(self, time: int) -> tuple[int, ...]:
+        """The first frame of each fragment the layer cuts from a clip of `time` frames.
+
+        Fragment `i` holds frames `starts[i]` to `starts[i] + fragment_length - 1`;
+        those at or past `time` are padding. With `num_fragments`, these are the
+        fragments taken at inference (the segment centres); in training each is
+        drawn at random within its segment.
+
+        Args:
+            time: the clip length in frames, an int >= 0.
+
+        Returns:
+            A tuple of `fragment_count(time)` plain ints.
+
+        Example:
+
+        >>> TemporalFragmenter(4, fragment_stride=2, pad_end=True).fragment_starts(9)
+        (0, 2, 4, 6, 8)
+        >>> TemporalFragmenter(4, fragment_stride=1, num_fragments=2).fragment_starts(9)
+        (1, 4)
+        """
+        time = _validation.non_negative_int("time", time)
+        candidates = ops.num_candidates(time, self.fragment_length, self._stride, self.pad_end)
+        indices = range(candidates)
+        if self.num_fragments is not None:
+            k = self.num_fragments
+            indices = [ops.segment_centres(segment, candidates, k) for segment in range(k)]
+        return tuple(index * self._stride for index in indices)
+
     def _check_shape(self, shape):
         """Validates an input shape; returns (shape, frame_rank, unbatched)."""
         shape = tuple(shape)
@@ -370,7 +360,7 @@ class TemporalFragmenter(keras.layers.Layer):
         elif time is None:
             num = None
         else:
-            num = _num_candidates(
+            num = ops.num_candidates(
                 int(time), self.fragment_length, self._stride, self.pad_end
             )
         length = self.fragment_length
@@ -414,55 +404,38 @@ class TemporalFragmenter(keras.layers.Layer):
             x = tf.cast(x, self.output_dtype)
         pad_value = tf.cast(self.pad_value, x.dtype)
         if self._patch_hw is not None:
-            x = self._crop_to_patches(x)
-        batch, time = _dim(x, 0), _dim(x, 1)
+            x = ops.crop_to_patches(x, self._patch_hw)
+        batch, time = dim(x, 0), dim(x, 1)
         length, stride = self.fragment_length, self._stride
-        candidates = _num_candidates(time, length, stride, self.pad_end)
+        candidates = ops.num_candidates(time, length, stride, self.pad_end)
 
         inferred = lengths is None and self.lengths_from_padding
         if inferred:
-            lengths = _content_lengths(x, pad_value)
+            lengths = ops.content_lengths(x, pad_value)
         if lengths is not None:
             lengths = tf.cast(tf.reshape(lengths, [-1]), tf.int32)
             valid = tf.clip_by_value(lengths, 0, time)  # (batch,)
         else:
             valid = None
 
+        num = self.num_fragments or candidates
         if self.num_fragments is None:
-            fragments = self._all_fragments(x, time, candidates, pad_value)
-            starts = tf.range(candidates, dtype=tf.int32)[tf.newaxis] * stride
+            fragments = ops.all_fragments(x, time, num, length, stride, pad_value)
+            starts = tf.range(num, dtype=tf.int32)[tf.newaxis] * stride
         else:
-            starts = self._sample_starts(batch, candidates, valid, training)
-            needed = (candidates - 1) * stride + length
-            if _is_static(time, needed):
-                needed = max(time, needed)
+            if valid is not None:  # Each clip samples among its own fragments.
+                counts = ops.num_candidates(valid, length, stride, self.pad_end)
             else:
-                needed = tf.maximum(time, needed)
-            x = _fit_time(x, time, needed, pad_value)
-            # One gather of frames from the rows of a (batch * time, frame) matrix.
-            frames = (
-                (tf.range(batch) * needed)[:, tf.newaxis, tf.newaxis]
-                + starts[:, :, tf.newaxis]
-                + tf.range(length)
-            )
-            matrix = tf.reshape(x, [batch * needed, _frame_size(x)])
-            fragments = tf.gather(matrix, tf.reshape(frames, [-1]))
-            frame = [_dim(x, i) for i in range(2, x.shape.rank)]
-            fragments = tf.reshape(
-                fragments, [batch, self.num_fragments, length, *frame]
-            )
+                counts = tf.fill([batch], tf.convert_to_tensor(candidates, tf.int32))
+            index = ops.sample_segments(batch, counts, num, training, self.seed_generator)
+            starts = index * stride
+            needed = maximum(time, (candidates - 1) * stride + length)
+            fragments = ops.gather_fragments(x, time, starts, num, length, needed, pad_value)
 
         if self.return_mask or valid is not None:
             if valid is None:
                 valid = tf.fill([batch], tf.convert_to_tensor(time, tf.int32))
-            num = self.num_fragments or candidates
-            positions = starts[:, :, tf.newaxis] + tf.range(length)
-            frame_mask = tf.broadcast_to(
-                positions < valid[:, tf.newaxis, tf.newaxis], [batch, num, length]
-            )
-            fragment_mask = tf.broadcast_to(
-                starts < valid[:, tf.newaxis], [batch, num]
-            )
+            frame_mask, fragment_mask = ops.masks(starts, batch, num, length, valid)
         if lengths is not None and not inferred:  # Frames past a clip's end: padding.
             where = tf.reshape(
                 frame_mask, [batch, num, length] + [1] * (fragments.shape.rank - 3)
@@ -470,7 +443,7 @@ class TemporalFragmenter(keras.layers.Layer):
             fragments = tf.where(where, fragments, pad_value)
 
         if self._patch_hw is not None:
-            fragments = self._tubelets(fragments)
+            fragments = ops.tubelets(fragments, self._patch_hw)
         if not self.return_mask:
             return fragments[0] if unbatched else fragments
         outputs = {
@@ -481,84 +454,6 @@ class TemporalFragmenter(keras.layers.Layer):
         if unbatched:
             outputs = {key: value[0] for key, value in outputs.items()}
         return outputs
-
-    def _all_fragments(self, x, time, num, pad_value):
-        """Every fragment, as `tf.signal.frame` cuts them: (batch, num, length, ...)."""
-        length, stride = self.fragment_length, self._stride
-        batch = _dim(x, 0)
-        frame = [_dim(x, i) for i in range(2, x.shape.rank)]
-        if stride >= length:
-            # Non-overlapping: blocks of `stride` frames, keep the first `length`.
-            x = _fit_time(x, time, num * stride, pad_value)
-            blocks = tf.reshape(x, [batch, num, stride, *frame])
-            return blocks if stride == length else blocks[:, :, :length]
-        # Overlapping: as `tf.signal.frame`, cut the clip into sub-blocks of
-        # g = gcd(length, stride) frames; fragment i is sub-blocks i * hop to
-        # i * hop + per - 1. One gather on the rows of a (batch * blocks, g * frame)
-        # matrix (the fastest gather on CPU) copies them; the clip is cropped only
-        # when its length is not a multiple of g, and padded only when it must be.
-        g = math.gcd(length, stride)
-        per, hop = length // g, stride // g
-        needed = (num - 1) * stride + length
-        if _is_static(time, needed):
-            target = needed if time < needed else time - time % g
-        else:
-            target = tf.where(time < needed, needed, time - time % g)
-        x = _fit_time(x, time, target, pad_value)
-        rows = target // g
-        matrix = tf.reshape(x, [batch * rows, g * _frame_size(x)])
-        index = (
-            (tf.range(batch) * rows)[:, tf.newaxis, tf.newaxis]
-            + (tf.range(num) * hop)[:, tf.newaxis]
-            + tf.range(per)
-        )
-        fragments = tf.gather(matrix, tf.reshape(index, [-1]))
-        return tf.reshape(fragments, [batch, num, length, *frame])
-
-    def _sample_starts(self, batch, candidates, valid, training):
-        """TSN segment sampling: start frames (batch, K), one per segment."""
-        k = self.num_fragments
-        if valid is not None:
-            counts = _num_candidates(valid, self.fragment_length, self._stride,
-                                     self.pad_end)
-        else:
-            counts = tf.fill([batch], tf.convert_to_tensor(candidates, tf.int32))
-        counts = counts[:, tf.newaxis]  # (batch, 1)
-        segment = tf.range(k)[tf.newaxis]  # (1, K)
-        if training:
-            offset = keras.random.uniform(
-                tf.stack([batch, k]), seed=self.seed_generator, dtype="float32"
-            )
-            position = (tf.cast(segment, tf.float32) + offset) * tf.cast(
-                counts, tf.float32
-            ) / k
-            index = tf.minimum(tf.cast(tf.floor(position), tf.int32), counts - 1)
-            # Rounding never leaves the segment: clip to its integer range.
-            index = tf.clip_by_value(
-                index, segment * counts // k, ((segment + 1) * counts - 1) // k
-            )
-        else:  # The segment centre, (k + 1/2) * count / K, in exact integers.
-            index = (2 * segment + 1) * counts // (2 * k)
-        return index * self._stride
-
-    def _crop_to_patches(self, x):
-        """Drops rows and columns of pixels that do not fill a whole patch."""
-        (ph, pw) = self._patch_hw
-        height, width = _dim(x, 2), _dim(x, 3)
-        rows, cols = height // ph, width // pw
-        if _is_static(height, width) and (rows * ph, cols * pw) == (height, width):
-            return x
-        return x[:, :, : rows * ph, : cols * pw]
-
-    def _tubelets(self, fragments):
-        """(batch, num, length, H, W, C) -> (batch, num, patches, length*ph*pw*C)."""
-        (ph, pw) = self._patch_hw
-        batch, num, length, height, width, channels = (_dim(fragments, i)
-                                                       for i in range(6))
-        rows, cols = height // ph, width // pw
-        x = tf.reshape(fragments, [batch, num, length, rows, ph, cols, pw, channels])
-        x = tf.transpose(x, [0, 1, 3, 5, 2, 4, 6, 7])
-        return tf.reshape(x, [batch, num, rows * cols, length * ph * pw * channels])
 
     def get_config(self):
         config = super().get_config()
@@ -586,11 +481,3 @@ class TemporalFragmenter(keras.layers.Layer):
             config["patch_size"] = tuple(config["patch_size"])
         return cls(**config)
 
-
-def _content_lengths(x, pad_value):
-    """(batch,) int32: 1 + the index of each clip's last frame not all `pad_value`."""
-    content = tf.not_equal(x, pad_value)
-    if x.shape.rank > 2:
-        content = tf.reduce_any(content, axis=list(range(2, x.shape.rank)))
-    positions = tf.range(1, tf.shape(x)[1] + 1, dtype=tf.int32)
-    return tf.reduce_max(tf.where(content, positions[tf.newaxis], 0), axis=1)

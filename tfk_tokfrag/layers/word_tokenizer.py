@@ -337,10 +337,6 @@ class WordTokenizer(keras.layers.Layer):
         """
         return self.vocabulary is not None or bool(self._word_vocabulary.num_tokens())
 
-    def _reserved_tokens(self) -> list[str]:
-        # TODO(issue 10): remove once `adapt_text_vocabulary` uses `has_vocabulary`.
-        return self._word_vocabulary.reserved_tokens()
-
     def get_vocabulary(self, include_special_tokens: bool = True) -> list[str]:
         """The vocabulary; with `include_special_tokens`, index == token id."""
         return self._word_vocabulary.get_vocabulary(include_special_tokens)

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 import keras
 
+from tfk_tokfrag import _validation
 from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
 from tfk_tokfrag.layers.random_shift_rotate import RandomShiftRotate
-from tfk_tokfrag.models import _validation as _check
+from tfk_tokfrag.models.conv_block import apply_conv_block, rescale_pixels
 
 
 def conv_net(
@@ -34,10 +35,11 @@ def conv_net(
     are the pixels themselves and the defaults reproduce the classic two-block design
     of the Keras MNIST example:
     `Conv2D(32) -> MaxPool -> Conv2D(64) -> MaxPool -> Dense(64) -> logits`. Each entry
-    of `filters` adds a block of `convs_per_block` 3x3 (by default) "same" convolutions
-    with ReLU (and batch normalization before the ReLU if `batch_norm`), closed by a 2x2
-    max pool. The model takes raw pixels: uint8 images in `[0, 255]` are rescaled to
-    `[0, 1]` inside the model, so a trained model (and its SavedModel) serves raw images.
+    of `filters` adds a block (`apply_conv_block`) of `convs_per_block` 3x3 (by
+    default) "same" convolutions with ReLU (and batch normalization before the ReLU if
+    `batch_norm`), closed by a 2x2 max pool. The model takes raw pixels: uint8 images
+    in `[0, 255]` are rescaled to `[0, 1]` inside the model, so a trained model (and
+    its SavedModel) serves raw images.
 
     Args:
         input_shape: `(height, width, channels)` of one image; height and width may be
@@ -76,42 +78,37 @@ def conv_net(
             "input_shape must be (height, width, channels). "
             f"Received: input_shape={tuple(input_shape)!r}"
         )
-    _check.num_classes(num_classes)
-    filters = _check.positive_ints("filters", filters)
-    (kernel_size,) = _check.positive_ints("kernel_size", kernel_size)
-    (convs_per_block,) = _check.positive_ints("convs_per_block", convs_per_block)
-    dense_units = () if dense_units in ((), []) else _check.positive_ints(
+    _validation.num_classes(num_classes)
+    filters = _validation.positive_ints("filters", filters)
+    (kernel_size,) = _validation.positive_ints("kernel_size", kernel_size)
+    (convs_per_block,) = _validation.positive_ints("convs_per_block", convs_per_block)
+    dense_units = () if dense_units in ((), []) else _validation.positive_ints(
         "dense_units", dense_units
     )
-    _check.rate("dropout", dropout)
+    _validation.rate("dropout", dropout)
     if not 0.0 <= augmentation < 0.5:
         raise ValueError(
             f"augmentation must be in [0, 0.5). Received: augmentation={augmentation!r}"
         )
-    _check.choice("input_dtype", input_dtype,
-                  ("uint8", "float16", "float32", "float64", "bfloat16"))
+    _validation.choice(
+        "input_dtype", input_dtype, ("uint8", "float16", "float32", "float64", "bfloat16")
+    )
 
     # === Functional Model ===
     inputs = keras.Input(shape=tuple(input_shape), dtype=input_dtype, name="image")
-    x = keras.layers.Rescaling(1.0 / 255.0 if input_dtype == "uint8" else 1.0, name="rescale")(
-        inputs
-    )
+    x = rescale_pixels(inputs, name="rescale")
     if augmentation:
         x = RandomShiftRotate(augmentation, augmentation / 2, name="augment")(x)
     x = PixelTokenizer(patch_size, output_layout="grid", name="pixel_tokens")(x)
-    for block, block_filters in enumerate(filters):
-        for conv in range(convs_per_block):
-            x = keras.layers.Conv2D(
-                block_filters,
-                kernel_size,
-                padding="same",
-                use_bias=not batch_norm,
-                name=f"block{block + 1}_conv{conv + 1}",
-            )(x)
-            if batch_norm:
-                x = keras.layers.BatchNormalization(name=f"block{block + 1}_bn{conv + 1}")(x)
-            x = keras.layers.ReLU(name=f"block{block + 1}_relu{conv + 1}")(x)
-        x = keras.layers.MaxPooling2D(2, padding="same", name=f"block{block + 1}_pool")(x)
+    for block, block_filters in enumerate(filters, start=1):
+        x = apply_conv_block(
+            x,
+            block_filters,
+            num_convs=convs_per_block,
+            kernel_size=kernel_size,
+            batch_norm=batch_norm,
+            name=f"block{block}",
+        )
     x = keras.layers.Flatten(name="flatten")(x)
     for i, units in enumerate(dense_units):
         if dropout:

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 
 import keras
 
+from tfk_tokfrag import _validation
 from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
 from tfk_tokfrag.layers.word_tokenizer import WordTokenizer
-from tfk_tokfrag.models import _validation as _check
+from tfk_tokfrag.models.conv_block import apply_conv_block, rescale_pixels
 from tfk_tokfrag.models.lstm_video_classifier import video_features
 
 MODALITIES = ("image", "text", "video")
@@ -17,15 +18,17 @@ TEXT_ENCODERS = ("bilstm", "conv1d")
 
 
 def _image_branch(image, patch_size, filters, dim):
-    x = keras.layers.Rescaling(
-        1.0 / 255.0 if image.dtype == "uint8" else 1.0, name="image_rescale"
-    )(image)
+    x = rescale_pixels(image, name="image_rescale")
     x = PixelTokenizer(patch_size, output_layout="grid", name="image_tokens")(x)
-    for i, f in enumerate(filters):
-        x = keras.layers.Conv2D(f, 3, padding="same", activation="relu", name=f"image_conv{i + 1}")(
-            x
+    for block, block_filters in enumerate(filters, start=1):
+        x = apply_conv_block(
+            x,
+            block_filters,
+            fused_activation=True,
+            name=f"image_block{block}",
+            conv_name=f"image_conv{block}",
+            pool_name=f"image_pool{block}",
         )
-        x = keras.layers.MaxPooling2D(2, padding="same", name=f"image_pool{i + 1}")(x)
     x = keras.layers.Flatten(name="image_flatten")(x)
     return keras.layers.Dense(dim, activation="relu", name="image_features")(x)
 
@@ -127,13 +130,34 @@ def fused_multimodal_net(
             f"modalities must be a non-empty subset of {MODALITIES} without repeats. "
             f"Received: modalities={modalities!r}"
         )
-    _check.choice("fusion", fusion, FUSIONS)
-    _check.choice("text_encoder", text_encoder, TEXT_ENCODERS)
-    _check.num_classes(num_classes)
-    _check.rate("dropout", dropout)
-    image_filters = _check.positive_ints("image_filters", image_filters)
-    video_encoder_filters = _check.positive_ints("video_encoder_filters", video_encoder_filters)
-    _check.flag("video_mask_padding_frames", video_mask_padding_frames)
+    image_shape, video_shape = tuple(image_shape), tuple(video_shape)
+    if len(image_shape) != 3:
+        raise ValueError(
+            "image_shape must be (height, width, channels). "
+            f"Received: image_shape={image_shape!r}"
+        )
+    if len(video_shape) != 4 or any(d is None for d in video_shape[1:]):
+        raise ValueError(
+            "video_shape must be (time, height, width, channels) with known height, "
+            f"width and channels. Received: video_shape={video_shape!r}"
+        )
+    _validation.choice("fusion", fusion, FUSIONS)
+    _validation.choice("text_encoder", text_encoder, TEXT_ENCODERS)
+    _validation.num_classes(num_classes)
+    _validation.rate("dropout", dropout)
+    image_filters = _validation.positive_ints("image_filters", image_filters)
+    video_encoder_filters = _validation.positive_ints(
+        "video_encoder_filters", video_encoder_filters
+    )
+    for arg, value in (
+        ("fusion_dim", fusion_dim),
+        ("text_embed_dim", text_embed_dim),
+        ("text_units", text_units),
+        ("video_encoder_dim", video_encoder_dim),
+        ("video_lstm_units", video_lstm_units),
+    ):
+        _validation.positive_int(arg, value)
+    _validation.check_bool("video_mask_padding_frames", video_mask_padding_frames)
 
     # === Functional Model ===
     inputs, features = {}, []
@@ -141,7 +165,7 @@ def fused_multimodal_net(
         if modality not in modalities:
             continue
         if modality == "image":
-            inputs["image"] = keras.Input(tuple(image_shape), dtype="uint8", name="image")
+            inputs["image"] = keras.Input(image_shape, dtype="uint8", name="image")
             features.append(
                 _image_branch(inputs["image"], image_patch_size, image_filters, fusion_dim)
             )
@@ -162,7 +186,7 @@ def fused_multimodal_net(
                 )
             )
         else:
-            inputs["video"] = keras.Input(tuple(video_shape), dtype="uint8", name="video")
+            inputs["video"] = keras.Input(video_shape, dtype="uint8", name="video")
             x = video_features(
                 inputs["video"],
                 fragment_length=video_fragment_length,
@@ -208,30 +232,3 @@ def fused_multimodal_net(
     logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")(x)
     return keras.Model(inputs, logits, name=name)
 
-
-def adapt_text_vocabulary(model: keras.Model, texts, batch_size: int = 256) -> bool:
-    """Adapts the vocabulary of every `WordTokenizer` in `model` that has none.
-
-    `texts` is a `tf.data.Dataset` (of strings, of `(inputs, label)` pairs whose
-    inputs are strings or dicts with a `"text"` entry) or a list of strings.
-    Returns whether any tokenizer was adapted.
-    """
-    import tensorflow as tf
-
-    tokenizers = [
-        layer for layer in model._flatten_layers(include_self=False, recursive=True)
-        if isinstance(layer, WordTokenizer) and layer.vocabulary is None
-        and layer.vocabulary_size() <= len(layer._reserved_tokens())
-    ]
-    if not tokenizers:
-        return False
-    if isinstance(texts, tf.data.Dataset):
-        spec = texts.element_spec
-        if isinstance(spec, tuple):
-            texts = texts.map(lambda x, *_: x)
-            spec = spec[0]
-        if isinstance(spec, dict):
-            texts = texts.map(lambda x: x["text"])
-    for tokenizer in tokenizers:
-        tokenizer.adapt(texts, batch_size=batch_size)
-    return True

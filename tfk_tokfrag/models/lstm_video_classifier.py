@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 import keras
 
+from tfk_tokfrag import _validation
 from tfk_tokfrag.layers.frame_wise import FrameWise
 from tfk_tokfrag.layers.masked_temporal_pooling import MaskedTemporalPooling
 from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter
-from tfk_tokfrag.models import _validation as _check
+from tfk_tokfrag.models.conv_block import apply_conv_block, rescale_pixels
 
 
 def frame_encoder(
@@ -25,10 +26,16 @@ def frame_encoder(
     position between frames.
     """
     inputs = keras.Input(tuple(frame_shape), dtype=input_dtype, name="frame")
-    x = keras.layers.Rescaling(1.0 / 255.0 if input_dtype == "uint8" else 1.0)(inputs)
-    for i, f in enumerate(filters):
-        x = keras.layers.Conv2D(f, 3, padding="same", activation="relu", name=f"conv{i + 1}")(x)
-        x = keras.layers.MaxPooling2D(2, padding="same", name=f"pool{i + 1}")(x)
+    x = rescale_pixels(inputs)
+    for block, block_filters in enumerate(filters, start=1):
+        x = apply_conv_block(
+            x,
+            block_filters,
+            fused_activation=True,
+            name=f"block{block}",
+            conv_name=f"conv{block}",
+            pool_name=f"pool{block}",
+        )
     x = keras.layers.Flatten()(x)
     x = keras.layers.Dense(embed_dim, activation="relu", name="embed")(x)
     return keras.Model(inputs, x, name=name)
@@ -158,12 +165,12 @@ def lstm_video_classifier(
             "input_shape must be (time, height, width, channels) with known height, "
             f"width and channels. Received: input_shape={input_shape!r}"
         )
-    _check.num_classes(num_classes)
-    encoder_filters = _check.positive_ints("encoder_filters", encoder_filters)
-    _check.choice("fragment_pooling", fragment_pooling, ("mean", "mean_and_delta"))
-    _check.choice("temporal_head", temporal_head, ("lstm", "average"))
-    _check.rate("dropout", dropout)
-    _check.flag("mask_padding_frames", mask_padding_frames)
+    _validation.num_classes(num_classes)
+    encoder_filters = _validation.positive_ints("encoder_filters", encoder_filters)
+    _validation.choice("fragment_pooling", fragment_pooling, ("mean", "mean_and_delta"))
+    _validation.choice("temporal_head", temporal_head, ("lstm", "average"))
+    _validation.rate("dropout", dropout)
+    _validation.check_bool("mask_padding_frames", mask_padding_frames)
 
     # === Functional Model ===
     video = keras.Input(input_shape, dtype=input_dtype, name="video")

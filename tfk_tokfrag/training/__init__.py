@@ -1,26 +1,44 @@
-"""Training glue around `model.fit`: the recipe, resumable backups, TensorBoard."""
+"""Training glue around `model.fit`: the recipe, resumable backups, the zoo workflow.
 
-from tfk_tokfrag.training.callbacks import monitoring_callbacks
-from tfk_tokfrag.training.confusion_matrix import ConfusionMatrixCallback
+The TensorBoard callbacks and server live in `tfk_tokfrag.monitoring`; they are
+re-exported here, where they were first published.
+"""
+
+from tfk_tokfrag.monitoring import (
+    ConfusionMatrixCallback,
+    HParamsCallback,
+    LearningRateLogger,
+    TokenPictures,
+    monitoring_callbacks,
+    start_tensorboard,
+)
+from tfk_tokfrag.training.epoch_variable import EpochVariable
+from tfk_tokfrag.training.evaluate import evaluate_model
 from tfk_tokfrag.training.fit import compile_classifier, fit_classifier, steps_per_epoch
-from tfk_tokfrag.training.hparams import HParamsCallback
-from tfk_tokfrag.training.learning_rate_logger import LearningRateLogger
-from tfk_tokfrag.training.resumable_backup import ResumableBackup, atomic_save_model
-from tfk_tokfrag.training.tensorboard_server import start_tensorboard
-from tfk_tokfrag.training.token_pictures import TokenPictures
-from tfk_tokfrag.training.train_model import select_model_inputs
+from tfk_tokfrag.training.model_inputs import select_model_inputs
+from tfk_tokfrag.training.resumable_backup import (
+    ResumableBackup,
+    atomic_save_model,
+    read_backup_epoch,
+)
+from tfk_tokfrag.training.train_model import TrainResult, train_model
 
 __all__ = [
     "ConfusionMatrixCallback",
+    "EpochVariable",
     "HParamsCallback",
     "LearningRateLogger",
     "ResumableBackup",
     "TokenPictures",
+    "TrainResult",
     "atomic_save_model",
     "compile_classifier",
+    "evaluate_model",
     "fit_classifier",
     "monitoring_callbacks",
+    "read_backup_epoch",
     "select_model_inputs",
     "start_tensorboard",
     "steps_per_epoch",
+    "train_model",
 ]

@@ -8,7 +8,7 @@ import keras
 import tensorflow as tf
 
 from tfk_tokfrag.models import adapt_text_vocabulary
-from tfk_tokfrag.training.callbacks import monitoring_callbacks
+from tfk_tokfrag.monitoring import monitoring_callbacks
 from tfk_tokfrag.training.model_inputs import select_model_inputs
 
 

@@ -9,38 +9,37 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import tensorflow as tf
 
+from tfk_tokfrag import _keras_internals, _validation
 from tfk_tokfrag._warnings import TokfragWarning
-from tfk_tokfrag.training import _pictures
-from tfk_tokfrag.training._writers import SummaryCallback
+from tfk_tokfrag.layers import PixelTokenizer, TemporalFragmenter, WordTokenizer
+from tfk_tokfrag.monitoring import _markdown, pictures
+from tfk_tokfrag.monitoring._writers import SummaryCallback
 
 PIXEL_TAG = "tokens/pixel_tokens"
 FRAGMENT_TAG = "tokens/temporal_fragments"
 WORD_TAG = "tokens/word_tokens"
 
-# Tokenization layers found inside models, by class name (subclasses included).
-_PIXEL_CLASS, _FRAGMENT_CLASS, _WORD_CLASS = "PixelTokenizer", "TemporalFragmenter", "WordTokenizer"
+# The tokenization layers drawn from a model (subclasses included).
+TOKENIZER_CLASSES = (PixelTokenizer, TemporalFragmenter, WordTokenizer)
 
 _IMAGE_TARGET = 192  # pixels along the longer side of a token picture
 _FRAME_TARGET = 64  # pixels along the longer side of one frame in a clip picture
 _MAX_TOKENS_SHOWN = 64
+# The name of the layers built only for their geometry (explicit configuration), so
+# that they take no automatic name (`pixel_tokenizer_1`, ...) from the model's layers.
+_GEOMETRY_NAME = "token_pictures_geometry"
 
 
-def _pair(name: str, value) -> tuple[int, int]:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value, value
-    if (
-        isinstance(value, list | tuple)
-        and len(value) == 2
-        and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
-    ):
-        return int(value[0]), int(value[1])
-    raise ValueError(f"{name} must be a positive int or a pair of them. Received: {name}={value!r}")
+def tokenizer_layers(model) -> list:
+    """The `PixelTokenizer`, `TemporalFragmenter` and `WordTokenizer` layers in `model`.
 
-
-def _positive(name: str, value) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return value
-    raise ValueError(f"{name} must be a positive int. Received: {name}={value!r}")
+    Nested models and layers held by subclassed layers included, depth first.
+    """
+    return [
+        layer
+        for layer in _keras_internals.all_layers(model)
+        if isinstance(layer, TOKENIZER_CLASSES)
+    ]
 
 
 def _to_numpy(value):
@@ -70,25 +69,6 @@ def _sample_values(samples) -> list:
     return out
 
 
-def _class_names(layer) -> set[str]:
-    return {cls.__name__ for cls in type(layer).__mro__}
-
-
-def _walk_layers(model):
-    """Every layer of a model, nested models and subclassed models included."""
-    seen, stack, order = set(), [model], []
-    while stack:
-        layer = stack.pop()
-        if id(layer) in seen:
-            continue
-        seen.add(id(layer))
-        if layer is not model:
-            order.append(layer)
-        children = getattr(layer, "_layers", None) or getattr(layer, "layers", None) or []
-        stack.extend(reversed(list(children)))
-    return order
-
-
 def _capture_layer_inputs(model, layers, samples) -> dict:
     """Runs `model(samples)` once and returns `{id(layer): first input}` per layer."""
     captured = {}
@@ -116,14 +96,13 @@ def _capture_layer_inputs(model, layers, samples) -> dict:
     return captured
 
 
-def _image_description(shape, patch, strides, padding) -> str:
-    (h, w), (ph, pw), (sh, sw) = shape, patch, strides
-    rows = _pictures.token_boundaries(h, ph, sh, padding)[0]
-    cols = _pictures.token_boundaries(w, pw, sw, padding)[0]
+def _image_description(shape, tokenizer: PixelTokenizer) -> str:
+    (h, w), ((ph, pw), (sh, sw)) = shape, pictures.patch_and_strides(tokenizer)
+    rows, cols = tokenizer.grid_shape(h, w)
     text = (
         f"{h}x{w} images cut into {rows}x{cols} = {rows * cols} pixel tokens of "
-        f"{ph}x{pw} pixels, strides {sh}x{sw}, padding `{padding}`. Magenta lines: "
-        "token borders."
+        f"{ph}x{pw} pixels, strides {sh}x{sw}, padding `{tokenizer.padding}`. Magenta "
+        "lines: token borders."
     )
     if sh < ph or sw < pw:
         text += (
@@ -136,14 +115,21 @@ def _image_description(shape, patch, strides, padding) -> str:
     return text
 
 
-def _clip_description(time, length, stride, pad_end, patch) -> str:
-    count = _pictures.num_fragments(time, length, stride, pad_end)
+def _clip_description(time: int, fragmenter: TemporalFragmenter, patch) -> str:
+    starts = fragmenter.fragment_starts(time)
+    count, length = len(starts), fragmenter.fragment_length
+    stride = fragmenter.fragment_stride or length
     text = (
         f"Clips of {time} frames cut into {count} fragments of {length} frames "
-        f"(stride {stride}, pad_end={pad_end}): one row per fragment, frames left to "
-        "right; hatched frames are padding."
+        f"(stride {stride}, pad_end={fragmenter.pad_end}): one row per fragment, frames "
+        "left to right; hatched frames are padding."
     )
-    last = (count - 1) * stride + length
+    if fragmenter.num_fragments is not None:
+        text += (
+            f" Segment sampling: the fragments at the centres of {count} segments, as "
+            "at inference (in training, one at random within each segment)."
+        )
+    last = max(starts) + length
     if last < time:
         text += f" Frames {last} to {time - 1} are in no fragment (dropped)."
     if stride < length:
@@ -164,15 +150,6 @@ def _ids_rows(ids) -> list[list[int]]:
     return [list(map(int, row)) for row in array.reshape(len(array), -1)]
 
 
-def _escape(text: str) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def _code(token: str) -> str:
-    token = _escape(token)
-    return f"`` {token} ``" if "`" in token else f"`{token}`"
-
-
 def _word_table(strings, ids_rows, vocabulary, pad_id: int | None = 0) -> str:
     header = "| # | text | ids | tokens |" if vocabulary else "| # | text | ids |"
     lines = [header, "|---" * (4 if vocabulary else 3) + "|"]
@@ -180,10 +157,10 @@ def _word_table(strings, ids_rows, vocabulary, pad_id: int | None = 0) -> str:
         ids = [t for t in ids if t != pad_id]
         more = " …" if len(ids) > _MAX_TOKENS_SHOWN else ""
         ids = ids[:_MAX_TOKENS_SHOWN]
-        row = f"| {i} | {_escape(text)} | {' '.join(map(str, ids))}{more} |"
+        row = f"| {i} | {_markdown.escape(text)} | {' '.join(map(str, ids))}{more} |"
         if vocabulary:
             tokens = [vocabulary[t] if 0 <= t < len(vocabulary) else f"<{t}>" for t in ids]
-            row += " " + " ".join(_code(t) for t in tokens) + more + " |"
+            row += " " + " ".join(_markdown.code(t) for t in tokens) + more + " |"
         lines.append(row)
     return "\n".join(lines)
 
@@ -207,14 +184,17 @@ class TokenPictures(SummaryCallback):
     Configure it explicitly (any of `image_patch_size`, `fragment_length`,
     `tokenizer`), taking from `samples` the first batch of images (rank 4, or rank
     3 grey), of clips (rank 5) and of strings; or give none of these to configure
-    it from the model being trained: every `PixelTokenizer` (attributes
-    `patch_size`, `strides`, `padding`), `TemporalFragmenter` (`fragment_length`,
-    `fragment_stride`, `pad_end`, `patch_size`) and `WordTokenizer` (called on
-    strings, `get_vocabulary()`) inside it, nested and dict-input models included,
-    is drawn from the very tensor that reaches it when the model runs on
-    `samples` (so after any resizing or rescaling before it), under the tag
-    `tokens/<layer name>`. Explicit tags: `tokens/pixel_tokens`,
-    `tokens/temporal_fragments`, `tokens/word_tokens`.
+    it from the model being trained: every `PixelTokenizer`, `TemporalFragmenter`
+    and `WordTokenizer` inside it (subclasses, nested and dict-input models
+    included; see `tokenizer_layers`) is drawn from the very tensor that reaches it
+    when the model runs on `samples` (so after any resizing or rescaling before
+    it), under the tag `tokens/<layer name>`. The geometry comes from the layer
+    itself (`PixelTokenizer.token_spans`, `TemporalFragmenter.fragment_starts`: for
+    segment sampling, the fragments taken at inference); word tokens are the
+    layer's output on the strings, with its `get_vocabulary()`. Explicit tags:
+    `tokens/pixel_tokens`, `tokens/temporal_fragments`, `tokens/word_tokens`,
+    drawn with the geometry of a `PixelTokenizer` or `TemporalFragmenter` of the
+    given arguments.
 
     Args:
         logdir: the run folder to write into, or a `tf.summary.SummaryWriter`.
@@ -242,8 +222,8 @@ class TokenPictures(SummaryCallback):
     >>> import tempfile, keras, numpy as np
     >>> images = np.random.default_rng(0).integers(0, 256, (2, 8, 8, 3), "uint8")
     >>> callback = TokenPictures(tempfile.mkdtemp(), images, image_patch_size=4, scale=2)
-    >>> pictures = callback.pictures()
-    >>> pictures["tokens/pixel_tokens"].shape  # 8 * 2 pixels + 3 lines each way
+    >>> drawn = callback.pictures()
+    >>> drawn["tokens/pixel_tokens"].shape  # 8 * 2 pixels + 3 lines each way
     (2, 19, 19, 3)
     """
 
@@ -269,8 +249,8 @@ class TokenPictures(SummaryCallback):
         if samples is None:
             raise ValueError("samples must be a batch of inputs. Received: samples=None")
         self.samples = samples
-        self.max_outputs = _positive("max_outputs", max_outputs)
-        self.scale = None if scale is None else _positive("scale", scale)
+        self.max_outputs = _validation.positive_int("max_outputs", max_outputs)
+        self.scale = None if scale is None else _validation.positive_int("scale", scale)
         if not isinstance(every_n_epochs, int) or every_n_epochs < 0:
             raise ValueError(
                 f"every_n_epochs must be an int >= 0. Received: every_n_epochs={every_n_epochs!r}"
@@ -313,26 +293,31 @@ class TokenPictures(SummaryCallback):
                     "image_patch_size is set but samples hold no images (batch, height, "
                     f"width, channels); received shapes {[np.shape(v) for v in values]}"
                 )
-            patch = _pair("image_patch_size", self.image_patch_size)
-            strides = patch if self.image_strides is None else _pair(
+            patch = _validation.pair("image_patch_size", self.image_patch_size)
+            strides = patch if self.image_strides is None else _validation.pair(
                 "image_strides", self.image_strides
             )
-            views.append(self._pixel_view(PIXEL_TAG, images[0], patch, strides, self.image_padding))
+            tokenizer = PixelTokenizer(
+                patch, strides=strides, padding=self.image_padding, name=_GEOMETRY_NAME
+            )
+            views.append(self._pixel_view(PIXEL_TAG, images[0], tokenizer))
         if self.fragment_length is not None:
             if not clips:
                 raise ValueError(
                     "fragment_length is set but samples hold no clips (batch, time, height, "
                     f"width, channels); received shapes {[np.shape(v) for v in values]}"
                 )
-            length = _positive("fragment_length", self.fragment_length)
-            stride = length if self.fragment_stride is None else _positive(
+            length = _validation.positive_int("fragment_length", self.fragment_length)
+            stride = length if self.fragment_stride is None else _validation.positive_int(
                 "fragment_stride", self.fragment_stride
             )
-            patch = None if self.fragment_patch_size is None else _pair(
+            patch = None if self.fragment_patch_size is None else _validation.pair(
                 "fragment_patch_size", self.fragment_patch_size
             )
-            views.append(self._fragment_view(FRAGMENT_TAG, clips[0], length, stride,
-                                             self.pad_end, patch))
+            fragmenter = TemporalFragmenter(
+                length, fragment_stride=stride, pad_end=self.pad_end, name=_GEOMETRY_NAME
+            )
+            views.append(self._fragment_view(FRAGMENT_TAG, clips[0], fragmenter, patch))
         if self.tokenizer is not None:
             if not texts:
                 raise ValueError(
@@ -344,11 +329,11 @@ class TokenPictures(SummaryCallback):
 
     def _model_views(self) -> list[dict]:
         model = self.model
-        wanted = (_PIXEL_CLASS, _FRAGMENT_CLASS, _WORD_CLASS)
-        layers = [layer for layer in _walk_layers(model) if _class_names(layer) & set(wanted)]
+        layers = tokenizer_layers(model)
         if not layers:
+            names = ", ".join(cls.__name__ for cls in TOKENIZER_CLASSES)
             warnings.warn(
-                f"TokenPictures found no {', '.join(wanted)} in model {model.name!r} and was "
+                f"TokenPictures found no {names} in model {model.name!r} and was "
                 "given no image_patch_size, fragment_length or tokenizer: it logs nothing.",
                 TokfragWarning,
                 stacklevel=2,
@@ -361,61 +346,52 @@ class TokenPictures(SummaryCallback):
                 continue  # not on the path of these inputs
             value = _to_numpy(captured[id(layer)])
             tag = f"tokens/{layer.name}"
-            names = _class_names(layer)
-            if _PIXEL_CLASS in names:
-                if value.ndim == 3:
-                    value = value[None]
-                patch = _pair("patch_size", layer.patch_size)
-                strides = patch if getattr(layer, "strides", None) is None else _pair(
-                    "strides", layer.strides
+            if isinstance(layer, PixelTokenizer):
+                views.append(self._pixel_view(tag, value if value.ndim == 4 else value[None],
+                                              layer))
+            elif isinstance(layer, TemporalFragmenter):
+                patch = None if layer.patch_size is None else _validation.pair(
+                    "patch_size", layer.patch_size
                 )
-                views.append(self._pixel_view(tag, value, patch, strides,
-                                              getattr(layer, "padding", "valid")))
-            elif _FRAGMENT_CLASS in names:
-                length = int(layer.fragment_length)
-                stride = int(getattr(layer, "fragment_stride", None) or length)
-                patch = getattr(layer, "patch_size", None)
-                patch = None if patch is None else _pair("patch_size", patch)
-                views.append(self._fragment_view(tag, value, length, stride,
-                                                 bool(getattr(layer, "pad_end", False)), patch))
+                views.append(self._fragment_view(tag, value, layer, patch))
             else:
-                vocabulary = layer.get_vocabulary() if hasattr(layer, "get_vocabulary") else None
-                views.append(self._word_view(tag, value, layer, vocabulary))
+                views.append(self._word_view(tag, value, layer, layer.get_vocabulary()))
         return views
 
-    def _pixel_view(self, tag, images, patch, strides, padding) -> dict:
+    def _pixel_view(self, tag, images, tokenizer: PixelTokenizer) -> dict:
         images = images[: self.max_outputs]
-        rgb = _pictures.to_rgb_uint8(images)
+        rgb = pictures.to_rgb_uint8(images)
         height, width = rgb.shape[1:3]
-        scale = self.scale or _pictures.auto_scale(height, width, _IMAGE_TARGET)
-        pictures = np.stack([
-            _pictures.pixel_token_picture(image, patch, strides, padding, scale) for image in rgb
-        ])
-        return {"kind": "image", "tag": tag, "data": pictures,
-                "description": _image_description((height, width), patch, strides, padding)}
+        scale = self.scale or pictures.auto_scale(height, width, _IMAGE_TARGET)
+        data = np.stack(
+            [pictures.pixel_token_picture(image, tokenizer, scale) for image in rgb]
+        )
+        return {"kind": "image", "tag": tag, "data": data,
+                "description": _image_description((height, width), tokenizer)}
 
-    def _fragment_view(self, tag, clips, length, stride, pad_end, patch) -> dict:
+    def _fragment_view(self, tag, clips, fragmenter: TemporalFragmenter, patch) -> dict:
         clips = clips[: self.max_outputs]
         if clips.ndim == 5:
-            frames = _pictures.to_rgb_uint8(clips)
+            frames = pictures.to_rgb_uint8(clips)
         else:  # signals (batch, time) or features (batch, time, ...): a strip per frame
             flat = clips.reshape(clips.shape[0], clips.shape[1], 1, -1, 1)
-            frames = _pictures.to_rgb_uint8(flat.astype(np.float64))
+            frames = pictures.to_rgb_uint8(flat.astype(np.float64))
             patch = None
         batch, time, height, width = frames.shape[:4]
-        scale = self.scale or _pictures.auto_scale(height, width, _FRAME_TARGET)
-        pictures = []
+        scale = self.scale or pictures.auto_scale(height, width, _FRAME_TARGET)
+        # Tubelets cut each frame as a PixelTokenizer with strides = patch does.
+        tubelets = None if patch is None else PixelTokenizer(patch, name=_GEOMETRY_NAME)
+        data = []
         for clip in frames:
-            if patch is None:
+            if tubelets is None:
                 zoomed = np.repeat(np.repeat(clip, scale, axis=1), scale, axis=2)
             else:
-                zoomed = np.stack([
-                    _pictures.pixel_token_picture(frame, patch, patch, "valid", scale)
-                    for frame in clip
-                ])
-            pictures.append(_pictures.fragment_picture(zoomed, length, stride, pad_end))
-        return {"kind": "image", "tag": tag, "data": np.stack(pictures),
-                "description": _clip_description(time, length, stride, pad_end, patch)}
+                zoomed = np.stack(
+                    [pictures.pixel_token_picture(frame, tubelets, scale) for frame in clip]
+                )
+            data.append(pictures.fragment_picture(zoomed, fragmenter))
+        return {"kind": "image", "tag": tag, "data": np.stack(data),
+                "description": _clip_description(time, fragmenter, patch)}
 
     def _word_view(self, tag, texts, tokenizer, vocabulary) -> dict:
         strings = _as_strings(texts)[: self.max_outputs]

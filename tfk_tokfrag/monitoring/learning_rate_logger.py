@@ -8,7 +8,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfk_tokfrag.training._writers import SummaryCallback
+from tfk_tokfrag import _validation
+from tfk_tokfrag.monitoring._writers import SummaryCallback
 
 
 def _base_optimizer(optimizer):
@@ -68,9 +69,7 @@ class LearningRateLogger(SummaryCallback):
         log_epochs: bool = True,
     ):
         super().__init__(logdir)
-        if update_freq != "epoch" and not (
-            isinstance(update_freq, int) and not isinstance(update_freq, bool) and update_freq > 0
-        ):
+        if update_freq != "epoch" and not _validation.is_positive_int(update_freq):
             raise ValueError(
                 "update_freq must be a positive int or 'epoch'. "
                 f"Received: update_freq={update_freq!r}"

@@ -9,8 +9,10 @@ import numpy as np
 import tensorflow as tf
 from tensorboard.compat.proto import summary_pb2
 
-from tfk_tokfrag.training import _pictures
-from tfk_tokfrag.training._writers import SummaryCallback
+from tfk_tokfrag import _validation
+from tfk_tokfrag.monitoring import pictures
+from tfk_tokfrag.monitoring._markdown import escape
+from tfk_tokfrag.monitoring._writers import SummaryCallback
 
 IMAGE_TAG = "evaluation/confusion_matrix"
 COUNTS_TAG = "evaluation/confusion_matrix_counts"
@@ -48,20 +50,16 @@ def _true_classes(labels, num_outputs: int) -> np.ndarray:
     return labels.reshape(-1).astype(np.int64)
 
 
-def _escape(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def _confusion_table(counts: np.ndarray, class_names: Sequence[str]) -> str:
     """Markdown table: one row per true class, counts per predicted class, recall."""
     counts = np.asarray(counts)
-    header = "| true \\ predicted | " + " | ".join(_escape(n) for n in class_names)
+    header = "| true \\ predicted | " + " | ".join(escape(n) for n in class_names)
     lines = [header + " | total | recall |", "|---" * (len(class_names) + 3) + "|"]
     for i, name in enumerate(class_names):
         total = int(counts[i].sum())
         recall = f"{counts[i, i] / total:.3f}" if total else "-"
         cells = " | ".join(str(int(c)) for c in counts[i])
-        lines.append(f"| **{_escape(name)}** | {cells} | {total} | {recall} |")
+        lines.append(f"| **{escape(name)}** | {cells} | {total} | {recall} |")
     accuracy = np.trace(counts) / max(int(counts.sum()), 1)
     lines.append("")
     lines.append(f"{int(counts.sum())} examples, accuracy {accuracy:.4f}.")
@@ -122,8 +120,7 @@ class ConfusionMatrixCallback(SummaryCallback):
         batch_size: int = 256,
     ):
         super().__init__(logdir)
-        if not isinstance(freq, int) or isinstance(freq, bool) or freq < 1:
-            raise ValueError(f"freq must be a positive int. Received: freq={freq!r}")
+        freq = _validation.positive_int("freq", freq)
         self.validation_data = _as_dataset(validation_data, batch_size)
         self.class_names = None if class_names is None else [str(n) for n in class_names]
         self.freq = freq
@@ -161,11 +158,11 @@ class ConfusionMatrixCallback(SummaryCallback):
         counts = self.compute_counts()
         self.last_counts = counts
         names = self.class_names or [f"class_{i}" for i in range(len(counts))]
-        legend = ", ".join(f"{i} = {_escape(n)}" for i, n in enumerate(names))
+        legend = ", ".join(f"{i} = {escape(n)}" for i, n in enumerate(names))
         with self._writing():
             tf.summary.image(
                 IMAGE_TAG,
-                _pictures.confusion_matrix_picture(counts)[None],
+                pictures.confusion_matrix_picture(counts)[None],
                 step=epoch,
                 description=(
                     "Rows: true class, columns: predicted class; colour: count / row "

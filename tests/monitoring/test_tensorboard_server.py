@@ -10,8 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from tfk_tokfrag.training.callbacks import monitoring_callbacks
-from tfk_tokfrag.training.tensorboard_server import start_tensorboard
+from tfk_tokfrag.monitoring import monitoring_callbacks, start_tensorboard
 
 pytestmark = pytest.mark.large
 

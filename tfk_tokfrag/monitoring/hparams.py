@@ -12,7 +12,7 @@ from tensorboard.plugins.hparams import api as hp
 from tensorboard.plugins.hparams import api_pb2
 from tensorboard.plugins.hparams import summary as hp_summary
 
-from tfk_tokfrag.training._writers import SummaryCallback
+from tfk_tokfrag.monitoring._writers import SummaryCallback
 
 FINAL_PREFIX = "final/"
 

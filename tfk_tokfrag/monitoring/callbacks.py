@@ -8,12 +8,10 @@ from collections.abc import Mapping, Sequence
 import keras
 import tensorflow as tf
 
-from tfk_tokfrag.training.confusion_matrix import ConfusionMatrixCallback
-from tfk_tokfrag.training.hparams import HParamsCallback
-from tfk_tokfrag.training.learning_rate_logger import LearningRateLogger
-from tfk_tokfrag.training.token_pictures import TokenPictures, _class_names, _walk_layers
-
-_TOKENIZERS = {"PixelTokenizer", "TemporalFragmenter", "WordTokenizer"}
+from tfk_tokfrag.monitoring.confusion_matrix import ConfusionMatrixCallback
+from tfk_tokfrag.monitoring.hparams import HParamsCallback
+from tfk_tokfrag.monitoring.learning_rate_logger import LearningRateLogger
+from tfk_tokfrag.monitoring.token_pictures import TokenPictures, tokenizer_layers
 
 
 class _TensorBoard(keras.callbacks.TensorBoard):
@@ -29,10 +27,6 @@ class _TensorBoard(keras.callbacks.TensorBoard):
     def on_epoch_end(self, epoch, logs=None):
         with tf.summary.record_if(True):
             super().on_epoch_end(epoch, logs)
-
-
-def _has_tokenizers(model: keras.Model) -> bool:
-    return any(_class_names(layer) & _TOKENIZERS for layer in _walk_layers(model))
 
 
 def _is_classifier(model: keras.Model) -> bool:
@@ -113,7 +107,7 @@ def monitoring_callbacks(
     ]
     if update_freq != "epoch":
         callbacks.append(LearningRateLogger(logdir, update_freq=update_freq, log_epochs=False))
-    if sample_inputs is not None and (model is None or _has_tokenizers(model)):
+    if sample_inputs is not None and (model is None or tokenizer_layers(model)):
         callbacks.append(
             TokenPictures(logdir, sample_inputs, every_n_epochs=token_pictures_every_n_epochs)
         )

@@ -1,14 +1,20 @@
-"""NumPy drawing helpers for the TensorBoard pictures (no matplotlib).
+"""The TensorBoard pictures, drawn with NumPy (no matplotlib).
 
 Every function takes and returns `uint8` RGB arrays `(height, width, 3)` (or a batch
-of them) so the result goes straight into `tf.summary.image`.
+of them), so the result goes straight into `tf.summary.image`. The geometry of the
+pixel tokens and temporal fragments comes from the layers themselves
+(`PixelTokenizer.token_spans`, `TemporalFragmenter.fragment_starts`): a picture shows
+what the layer cuts, and never counts for itself.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-# Colours (RGB). Tests read them from here.
+from tfk_tokfrag import _validation
+from tfk_tokfrag.layers import PixelTokenizer, TemporalFragmenter
+
+# Colours (RGB), public so that readers of the pictures (and tests) can find them.
 BORDER_COLOR = (255, 0, 255)  # patch borders, fragment separators: magenta
 FIRST_TOKEN_COLOR = (0, 255, 255)  # outline of token 0 when patches overlap: cyan
 FRAME_SEPARATOR_COLOR = (128, 128, 128)  # between the frames of one fragment
@@ -97,28 +103,29 @@ def hatch(height: int, width: int) -> np.ndarray:
     return out
 
 
-def token_boundaries(size: int, patch: int, stride: int, padding: str):
-    """Geometry of pixel tokens along one axis.
+def _axis_layout(size: int, spans) -> tuple[int, np.ndarray, np.ndarray]:
+    """`(extent, boundaries, covered)` of tokens along one axis of `size` pixels.
 
-    Returns `(num_tokens, extent, boundaries, covered)`: `extent` is the size after
-    the `"same"` zero padding (at least `size`), `boundaries` the sorted pixel
-    positions where a token starts or ends (where a border line is drawn),
-    `covered` a bool mask `(extent,)` of the pixels that are in some token.
-    Counts tokens as `PixelTokenizer` does: `"valid"` keeps whole patches,
-    `"same"` gives `ceil(size / stride)` tokens, padding the bottom/right edge.
+    `spans` are the tokens' `[start, stop)` pixel ranges; `extent` is the size after
+    the zero padding the last tokens reach into (at least `size`), `boundaries` the
+    sorted pixel positions where a token starts or ends (where a border line is
+    drawn), `covered` a bool mask `(extent,)` of the pixels that are in some token.
     """
-    if padding == "same":
-        num = -(-size // stride)
-    else:
-        num = (size - patch) // stride + 1 if size >= patch else 0
-    extent = max(size, (num - 1) * stride + patch) if num else size
+    extent = max([size] + [stop for _, stop in spans])
     covered = np.zeros(extent, dtype=bool)
-    edges = set()
-    for k in range(num):
-        start = k * stride
-        covered[start : start + patch] = True
-        edges.update((start, start + patch))
-    return num, extent, np.array(sorted(edges), dtype=np.int64), covered
+    for start, stop in spans:
+        covered[start:stop] = True
+    edges = sorted({position for span in spans for position in span})
+    return extent, np.array(edges, dtype=np.int64), covered
+
+
+def patch_and_strides(tokenizer: PixelTokenizer) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The `(patch_height, patch_width)` and `(stride_height, stride_width)` of a layer."""
+    patch = _validation.pair("patch_size", tokenizer.patch_size)
+    strides = patch if tokenizer.strides is None else _validation.pair(
+        "strides", tokenizer.strides
+    )
+    return patch, strides
 
 
 def _line_layout(extent: int, scale: int, boundaries: np.ndarray, width: int):
@@ -132,28 +139,36 @@ def _line_layout(extent: int, scale: int, boundaries: np.ndarray, width: int):
 
 def pixel_token_picture(
     image: np.ndarray,
-    patch_size: tuple[int, int],
-    strides: tuple[int, int],
-    padding: str = "valid",
+    tokenizer: PixelTokenizer,
     scale: int = 1,
     line_width: int = 1,
 ) -> np.ndarray:
-    """One RGB uint8 image `(H, W, 3)` cut into pixel tokens, as a picture.
+    """One RGB uint8 image `(H, W, 3)` cut into the pixel tokens of `tokenizer`.
 
     The image is zoomed `scale` times (nearest neighbour) and a `line_width` line
     of `BORDER_COLOR` is inserted (not drawn over pixels) at every row/column where
-    a token starts or ends. With overlapping strides that is the grid of the
-    stride, and token 0 is outlined in `FIRST_TOKEN_COLOR` to show a token's
-    extent. Pixels in no token (the edge `"valid"` drops, the gaps of strides
-    larger than the patch) are dimmed; the zero padding of `"same"` is hatched.
+    a token starts or ends (`tokenizer.token_spans`). With overlapping strides
+    that is the grid of the stride, and token 0 is outlined in `FIRST_TOKEN_COLOR`
+    to show a token's extent. Pixels in no token (the edge `"valid"` drops, the
+    gaps of strides larger than the patch) are dimmed; the zero padding of
+    `"same"` is hatched.
 
-    Output size along each axis: `extent * scale + line_width * len(boundaries)`
-    (see `token_boundaries`).
+    Output size along each axis: `extent * scale + line_width * boundaries`,
+    where `extent` is the image size plus the padding the tokens reach into and
+    `boundaries` the number of distinct token starts and ends.
+
+    Example:
+
+    >>> image = np.zeros((8, 8, 3), np.uint8)
+    >>> pixel_token_picture(image, PixelTokenizer(patch_size=4), scale=2).shape
+    (19, 19, 3)
     """
-    (ph, pw), (sh, sw) = patch_size, strides
+    (ph, pw), (sh, sw) = patch_and_strides(tokenizer)
     height, width = image.shape[:2]
-    rows, ext_h, bounds_h, cov_h = token_boundaries(height, ph, sh, padding)
-    cols, ext_w, bounds_w, cov_w = token_boundaries(width, pw, sw, padding)
+    row_spans, col_spans = tokenizer.token_spans(height, width)
+    rows, cols = len(row_spans), len(col_spans)
+    ext_h, bounds_h, cov_h = _axis_layout(height, row_spans)
+    ext_w, bounds_w, cov_w = _axis_layout(width, col_spans)
 
     base = np.zeros((ext_h, ext_w, 3), np.uint8)
     base[:height, :width] = image
@@ -176,9 +191,9 @@ def pixel_token_picture(
 
     overlapping = (sh < ph or sw < pw) and rows and cols
     if overlapping:
-        # Outline token 0: rows/cols 0 .. patch of the first token.
-        top, bottom = row_lines[0], row_lines[np.searchsorted(bounds_h, ph)]
-        left, right = col_lines[0], col_lines[np.searchsorted(bounds_w, pw)]
+        # Outline token 0: the rows and columns of the first token.
+        top, bottom = row_lines[0], row_lines[np.searchsorted(bounds_h, row_spans[0][1])]
+        left, right = col_lines[0], col_lines[np.searchsorted(bounds_w, col_spans[0][1])]
         color = FIRST_TOKEN_COLOR
         out[top : top + line_width, left : right + line_width] = color
         out[bottom : bottom + line_width, left : right + line_width] = color
@@ -187,34 +202,35 @@ def pixel_token_picture(
     return out
 
 
-def num_fragments(time: int, length: int, stride: int, pad_end: bool) -> int:
-    """Fragments cut from `time` frames, as `TemporalFragmenter` counts them."""
-    count = -(-time // stride) if pad_end else (time - length) // stride + 1
-    return max(count, 1)
-
-
 def fragment_picture(
     frames: np.ndarray,
-    fragment_length: int,
-    fragment_stride: int,
-    pad_end: bool,
+    fragmenter: TemporalFragmenter,
     fragment_separator: int = 3,
     frame_separator: int = 1,
 ) -> np.ndarray:
-    """A clip of frame pictures `(T, fh, fw, 3)` laid out as its fragments.
+    """A clip of frame pictures `(T, fh, fw, 3)` laid out as the fragments of `fragmenter`.
 
-    One row per fragment (fragment `i` holds frames `i * stride ... i * stride +
-    length - 1`), frames side by side. Rows are framed by `fragment_separator`
-    pixels of `BORDER_COLOR`, frames within a row separated by `frame_separator`
-    pixels of `FRAME_SEPARATOR_COLOR`. Frames past the end of the clip (padding)
-    are hatched. Size: `(F * fh + (F + 1) * fragment_separator, L * fw + (L - 1) *
-    frame_separator + 2 * fragment_separator, 3)` for `F` fragments of length `L`.
+    One row per fragment, frames side by side: the row of fragment `i` holds frames
+    `starts[i]` to `starts[i] + fragment_length - 1`, with the starts the layer
+    gives (`fragmenter.fragment_starts(T)`: at inference, for segment sampling).
+    Rows are framed by `fragment_separator` pixels of `BORDER_COLOR`, frames within
+    a row separated by `frame_separator` pixels of `FRAME_SEPARATOR_COLOR`. Frames
+    past the end of the clip (padding) are hatched. Size: `(F * fh + (F + 1) *
+    fragment_separator, L * fw + (L - 1) * frame_separator + 2 *
+    fragment_separator, 3)` for `F` fragments of length `L`.
+
+    Example:
+
+    >>> frames = np.zeros((5, 2, 2, 3), np.uint8)
+    >>> fragment_picture(frames, TemporalFragmenter(2, pad_end=True)).shape
+    (18, 11, 3)
     """
     time, fh, fw = frames.shape[:3]
-    count = num_fragments(time, fragment_length, fragment_stride, pad_end)
+    starts = fragmenter.fragment_starts(time)
+    count, length = len(starts), fragmenter.fragment_length
     fs, ts = fragment_separator, frame_separator
     out_h = count * fh + (count + 1) * fs
-    out_w = fragment_length * fw + (fragment_length - 1) * ts + 2 * fs
+    out_w = length * fw + (length - 1) * ts + 2 * fs
     out = np.empty((out_h, out_w, 3), np.uint8)
     out[...] = FRAME_SEPARATOR_COLOR
     for i in range(count + 1):  # horizontal bands between fragments
@@ -223,10 +239,10 @@ def fragment_picture(
     out[:, :fs] = BORDER_COLOR
     out[:, out_w - fs :] = BORDER_COLOR
     padding = hatch(fh, fw)
-    for i in range(count):
+    for i, start in enumerate(starts):
         top = fs + i * (fh + fs)
-        for j in range(fragment_length):
-            t = i * fragment_stride + j
+        for j in range(length):
+            t = start + j
             left = fs + j * (fw + ts)
             out[top : top + fh, left : left + fw] = frames[t] if t < time else padding
     return out

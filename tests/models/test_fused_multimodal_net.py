@@ -1,0 +1,181 @@
+"""`fused_multimodal_net`: every modality subset, each fusion, padding, saving, errors."""
+
+import itertools
+
+import keras
+import numpy as np
+import pytest
+
+from tests.test_case import WORDS, TestCase, tiny_inputs
+from tfk_tokfrag.models import fused_multimodal_net
+
+MODALITIES = ("image", "text", "video")
+SUBSETS = [
+    subset for size in (1, 2, 3) for subset in itertools.combinations(MODALITIES, size)
+]
+FUSIONS = ("concat", "gated_sum", "attention")
+FUSION_LAYERS = {
+    "concat": {"fuse_concat", "fused"},
+    "gated_sum": {"modality_tokens", "gate_inputs", "gate", "gated_sum"},
+    "attention": {"modality_tokens", "cross_modal_attention", "attention_residual",
+                  "attention_norm", "pool_modalities"},
+}
+TINY = {
+    "num_classes": 3,
+    "fusion_dim": 8,
+    "dropout": 0.0,
+    "image_shape": (8, 8, 1),
+    "image_filters": (4,),
+    "text_max_tokens": 16,
+    "text_sequence_length": 6,
+    "text_vocabulary": list(WORDS),
+    "text_embed_dim": 4,
+    "text_units": 4,
+    "video_shape": (None, 8, 8, 1),
+    "video_encoder_filters": (4,),
+    "video_encoder_dim": 8,
+    "video_lstm_units": 4,
+    "seed": 0,
+}
+
+
+def _build(modalities=MODALITIES, **kwargs):
+    return fused_multimodal_net(modalities, **{**TINY, **kwargs})
+
+
+def _inputs(model, batch=2, seed=0):
+    return tiny_inputs(model, batch=batch, time=4, seed=seed)
+
+
+def _layer_outputs(model, names, x):
+    """The outputs of the named layers of `model` on `x`, as NumPy arrays."""
+    probe = keras.Model(model.input, {name: model.get_layer(name).output for name in names})
+    outputs = probe(x, training=False)
+    return [np.asarray(outputs[name]) for name in names]
+
+
+class TestFusedMultimodalNet(TestCase):
+    @pytest.mark.parametrize(
+        "modalities, fusion",
+        [(s, f) for s in SUBSETS if len(s) > 1 for f in FUSIONS]
+        + [(s, "concat") for s in SUBSETS if len(s) == 1],
+        ids=lambda v: "+".join(v) if isinstance(v, tuple) else v,
+    )
+    def test_every_subset_and_fusion(self, modalities, fusion):
+        model = _build(modalities, fusion=fusion)
+        assert list(model.input) == list(modalities)
+        x = _inputs(model)
+        logits = np.asarray(model(x, training=False))
+        assert logits.shape == (2, 3) and np.isfinite(logits).all()
+        names = {layer.name for layer in model.layers}
+        features = [f"{m}_features" for m in modalities]
+        assert names >= set(features)
+        expected = FUSION_LAYERS[fusion] if len(modalities) > 1 else set()
+        assert names >= expected
+        for other in FUSIONS:
+            assert not names & (FUSION_LAYERS[other] - expected), other
+
+        if len(modalities) == 1:
+            # Nothing to fuse: that branch's classifier.
+            (branch,) = _layer_outputs(model, features, x)
+            logits_layer = model.get_layer("logits")
+            self.assertAllClose(logits_layer(branch), logits, atol=1e-6)
+        elif fusion == "concat":
+            *parts, fused = _layer_outputs(model, [*features, "fuse_concat"], x)
+            self.assertAllClose(fused, np.concatenate(parts, axis=-1), atol=0)
+        elif fusion == "gated_sum":
+            *parts, gate, mixed = _layer_outputs(model, [*features, "gate", "gated_sum"], x)
+            self.assertAllClose(gate.sum(-1), np.ones(2), atol=1e-6)
+            self.assertAllClose(mixed, np.einsum("bm,mbd->bd", gate, np.stack(parts)),
+                                atol=1e-6)
+        else:
+            *parts, pooled = _layer_outputs(model, [*features, "pool_modalities"], x)
+            tokens = np.stack(parts, axis=1)  # (batch, modalities, fusion_dim)
+            attended = model.get_layer("cross_modal_attention")(tokens, tokens)
+            expected = np.asarray(model.get_layer("attention_norm")(tokens + attended))
+            self.assertAllClose(pooled, expected.mean(axis=1), atol=1e-5)
+
+    def test_the_order_of_modalities_does_not_matter(self):
+        given = _build(("video", "text", "image"))
+        canonical = _build(MODALITIES)
+        assert list(given.input) == list(MODALITIES)
+        assert [layer.name for layer in given.layers] == [
+            layer.name for layer in canonical.layers
+        ]
+        given.set_weights(canonical.get_weights())
+        x = _inputs(canonical)
+        self.assertAllClose(given(x), canonical(x), atol=0)
+
+    @pytest.mark.parametrize("fusion", FUSIONS)
+    def test_fit_step_and_keras_round_trip(self, fusion):
+        model = _build(fusion=fusion, dropout=0.2)
+        model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        x = _inputs(model, batch=4)
+        before = [np.array(w) for w in model.trainable_weights]
+        history = model.fit(x, np.arange(4) % 3, batch_size=4, epochs=1, verbose=0)
+        assert np.isfinite(history.history["loss"][0])
+        changed = [not np.array_equal(a, np.asarray(b))
+                   for a, b in zip(before, model.trainable_weights, strict=True)]
+        assert all(changed), "some weights did not train"
+        restored = self.run_model_saving_test(model, x, atol=0)
+        assert [layer.name for layer in restored.layers] == [
+            layer.name for layer in model.layers
+        ]
+
+    def test_export_round_trip(self):
+        model = _build(fusion="attention")
+        self.run_export_test(model, _inputs(model, batch=3), atol=1e-6)
+
+    def test_text_padding_changes_nothing(self):
+        # The BiLSTM reads only the tokens: Embedding(mask_zero=True) masks the
+        # padding WordTokenizer adds up to sequence_length.
+        short = _build(("text",), text_sequence_length=6)
+        long = _build(("text",), text_sequence_length=12)
+        long.set_weights(short.get_weights())
+        texts = np.array(["three digit", "a good film maybe"])
+        self.assertAllClose(long({"text": texts}), short({"text": texts}), atol=1e-6)
+
+    def test_video_padding_changes_nothing(self):
+        # Trailing zero frames, as `padded_batch` adds to the shorter clips of a batch
+        # (was test_fused_video_branch_ignores_zero_padding in test_lstm_video_classifier).
+        model = _build(("video",))
+        clip = np.random.default_rng(0).integers(1, 256, (1, 4, 8, 8, 1)).astype("uint8")
+        padded = np.concatenate([clip, np.zeros((1, 3, 8, 8, 1), "uint8")], axis=1)
+        self.assertAllClose(model({"video": padded}), model({"video": clip}), atol=1e-5)
+
+        unmasked = _build(("video",), video_mask_padding_frames=False)
+        unmasked.set_weights(model.get_weights())
+        self.assertAllClose(unmasked({"video": clip}), model({"video": clip}), atol=1e-6)
+        assert not np.allclose(unmasked({"video": padded}), model({"video": clip}), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"modalities": ()}, "modalities=()"),
+        ({"modalities": ("image", "audio")}, "modalities=('image', 'audio')"),
+        ({"modalities": ("text", "text")}, "modalities=('text', 'text')"),
+        ({"fusion": "sum"}, "fusion='sum'"),
+        ({"text_encoder": "gru"}, "text_encoder='gru'"),
+        ({"num_classes": 1}, "num_classes=1"),
+        ({"dropout": 1.0}, "dropout=1.0"),
+        ({"image_filters": (4, 0)}, "image_filters=(4, 0)"),
+        ({"video_encoder_filters": 0}, "video_encoder_filters=(0,)"),
+        ({"video_mask_padding_frames": 1}, "video_mask_padding_frames=1"),
+        ({"fusion_dim": 0}, "fusion_dim=0"),
+        ({"text_embed_dim": 0}, "text_embed_dim=0"),
+        ({"text_units": -1}, "text_units=-1"),
+        ({"video_encoder_dim": 0}, "video_encoder_dim=0"),
+        ({"video_lstm_units": 2.5}, "video_lstm_units=2.5"),
+        ({"image_shape": (8, 8)}, "image_shape=(8, 8)"),
+        ({"video_shape": (None, 8, None, 1)}, "video_shape=(None, 8, None, 1)"),
+        # Checked by the branch's layer, under the layer's own argument name.
+        ({"image_patch_size": 0}, "patch_size=0"),
+        ({"text_sequence_length": 0}, "sequence_length=0"),
+        ({"video_fragment_length": 0}, "fragment_length=0"),
+    ],
+)
+def test_bad_arguments_name_the_value(kwargs, fragment):
+    with pytest.raises(ValueError) as info:
+        _build(**kwargs)
+    assert fragment in str(info.value)
