@@ -12,6 +12,10 @@ from tfk_tokfrag import _keras_internals
 
 
 class _MaskRecorder(keras.layers.Layer):
+    def __init__(self):
+        super().__init__()
+        self.supports_masking = True
+
     def call(self, inputs, mask=None):
         self.seen_mask = mask
         return inputs
