@@ -12,6 +12,8 @@ import tensorflow as tf
 
 from tfk_tokfrag import cli
 from tfk_tokfrag.data import load_digits_arrays
+from tfk_tokfrag.export import export_saved_model
+from tfk_tokfrag.models import adapt_text_vocabulary, get_model
 
 QUICK = ["--epochs", "1", "--max-steps-per-epoch", "5", "--verbose", "0"]
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
@@ -100,8 +102,6 @@ def test_train_export_evaluate_predict(tmp_path, capsys):
 
 @pytest.mark.large
 def test_predict_video_inputs_and_errors(tmp_path, capsys):
-    from tfk_tokfrag.export import export_saved_model
-    from tfk_tokfrag.models import get_model
 
     model = get_model("lstm_video_moving_digits", encoder_filters=(4,), encoder_dim=8,
                       lstm_units=4)
@@ -184,7 +184,6 @@ def test_killed_training_resumes_from_the_last_backup(tmp_path):
 @pytest.mark.large
 @pytest.mark.parametrize("flags", [["--mixed-precision", "mixed_float16"], ["--jit-compile"]])
 def test_train_with_mixed_precision_or_xla(tmp_path, capsys, flags):
-    import keras
 
     code = cli.main([
         "train", "conv_net_digits", "--dataset", "digits", *QUICK, *flags,
@@ -206,8 +205,6 @@ def test_train_with_mixed_precision_or_xla(tmp_path, capsys, flags):
 
 
 def test_predict_text_lines_and_literal_text(tmp_path, capsys):
-    from tfk_tokfrag.export import export_saved_model
-    from tfk_tokfrag.models import adapt_text_vocabulary, get_model
 
     model = get_model("text_only_digit_scenes", text_units=4, fusion_dim=8)
     adapt_text_vocabulary(model, ["maybe a three or a five", "可能是三、七或五"])
@@ -225,8 +222,6 @@ def test_predict_text_lines_and_literal_text(tmp_path, capsys):
 
 @pytest.mark.large
 def test_predict_multimodal_named_inputs(tmp_path, capsys):
-    from tfk_tokfrag.export import export_saved_model
-    from tfk_tokfrag.models import adapt_text_vocabulary, get_model
 
     model = get_model("fused_digit_scenes", text_units=4, fusion_dim=8,
                       image_filters=(4,), video_encoder_filters=(4,), video_lstm_units=4)

@@ -1,8 +1,9 @@
+import keras
 import numpy as np
 import pytest
 
 from tests.test_case import TestCase
-from tfk_tokfrag.layers.random_shift_rotate import RandomShiftRotate
+from tfk_tokfrag.layers.random_shift_rotate import RandomShiftRotate, bilinear_sample
 
 
 class TestRandomShiftRotate(TestCase):
@@ -48,10 +49,6 @@ class TestRandomShiftRotate(TestCase):
 
 def test_resampling_matches_keras_affine_transform():
     """The XLA-friendly sampler agrees with keras.ops.image.affine_transform."""
-    import keras
-
-    from tfk_tokfrag.layers.random_shift_rotate import _bilinear_sample
-
     rng = np.random.default_rng(4)
     images = rng.random((2, 7, 9, 2)).astype("float32")
     angle, dx, dy = 0.3, 1.25, -0.5
@@ -69,5 +66,5 @@ def test_resampling_matches_keras_affine_transform():
                          indexing="ij")
     x_in = transform[0] * xs + transform[1] * ys + transform[2]
     y_in = transform[3] * xs + transform[4] * ys + transform[5]
-    actual = _bilinear_sample(images, np.stack([x_in] * 2), np.stack([y_in] * 2), 0.0)
+    actual = bilinear_sample(images, np.stack([x_in] * 2), np.stack([y_in] * 2), 0.0)
     np.testing.assert_allclose(np.asarray(actual), np.asarray(expected), atol=1e-5)

@@ -6,7 +6,8 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from tfk_tokfrag.export import load_metadata
-from tfk_tokfrag.training.train_model import select_model_inputs, train_model
+from tfk_tokfrag.models import get_model
+from tfk_tokfrag.training import fit_classifier, select_model_inputs, train_model
 
 
 @pytest.mark.large
@@ -39,7 +40,6 @@ def test_zoo_entries_train_on_mock_tfds_data(tmp_path, name, overrides, batch):
 
 
 def test_select_model_inputs_names_and_filters():
-    from tfk_tokfrag.models import get_model
 
     text_model = get_model("text_only_digit_scenes")
     plain = tf.data.Dataset.from_tensors((tf.constant(["a b"]), tf.constant([0])))
@@ -56,8 +56,6 @@ def test_select_model_inputs_names_and_filters():
 
 
 def test_fit_classifier_prepares_named_inputs_and_vocabulary():
-    from tfk_tokfrag.models import get_model
-    from tfk_tokfrag.training import fit_classifier
 
     model = get_model("text_only_digit_scenes", text_units=4, fusion_dim=8)
     data = tf.data.Dataset.from_tensor_slices(

@@ -7,10 +7,13 @@ import math
 import keras
 
 
-def _bilinear_sample(images, x, y, fill_value):
+def bilinear_sample(images, x, y, fill_value):
     """Samples `images` (b, h, w, c) at float coordinates `x`, `y` (b, h, w).
 
-    Points outside the image take `fill_value`, blended bilinearly at the border.
+    Points outside the image take `fill_value`, blended bilinearly at the border. The
+    gather-based equivalent of `keras.ops.image.affine_transform(...,
+    interpolation="bilinear", fill_mode="constant")` that XLA compiles; public so
+    other resampling layers can share it.
     """
     ops = keras.ops
     shape = ops.shape(images)
@@ -131,7 +134,7 @@ class RandomShiftRotate(keras.layers.Layer):
         cos, sin = cos[:, None, None], sin[:, None, None]
         x_in = cos * xs + sin * ys + cx
         y_in = -sin * xs + cos * ys + cy
-        out = _bilinear_sample(ops.cast(images, "float32"), x_in, y_in, self.fill_value)
+        out = bilinear_sample(ops.cast(images, "float32"), x_in, y_in, self.fill_value)
         out = ops.cast(out, self.compute_dtype)
         return out[0] if unbatched else out
 
