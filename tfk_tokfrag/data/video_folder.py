@@ -1,0 +1,156 @@
+"""`video_folder`: clips per class folder -> `(uint8 video (T, H, W, C), label)` examples.
+
+A clip is a folder of frame images, ordered by file name
+(`root/<class>/<clip>/frame_00000.png`, ...), or a `.npy` file holding a uint8 array
+`(T, H, W, C)` (or `(T, H, W)` for one channel), as `tfk_tokfrag.data.write_clips`
+writes them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import numpy as np
+import tensorflow as tf
+
+from tfk_tokfrag.data import _ops
+from tfk_tokfrag.data.class_folders import class_folders, list_files
+from tfk_tokfrag.data.image_folder import IMAGE_SUFFIXES, first_image_shape
+
+CLIP_SUFFIXES = (".npy",)
+
+
+def scan_clips(root, class_names):
+    """`(frame clips, npy clips, class_names)`: `([frame paths], label)` and `(path, label)`."""
+    folders, class_names = class_folders(root, class_names)
+    frame_clips, npy_clips = [], []  # (frame paths, label), (npy path, label)
+    for label, folder in enumerate(folders):
+        entries = sorted(os.listdir(folder))
+        clips = 0
+        for entry in entries:
+            path = os.path.join(folder, entry)
+            if os.path.isdir(path) and not entry.startswith("."):
+                frames = list_files(path, IMAGE_SUFFIXES)
+                if not frames:
+                    raise ValueError(
+                        f"Clip folder {path} has no frames ({', '.join(IMAGE_SUFFIXES)})."
+                    )
+                frame_clips.append((frames, label))
+                clips += 1
+            elif entry.lower().endswith(CLIP_SUFFIXES):
+                shape = np.load(path, mmap_mode="r").shape
+                if len(shape) not in (3, 4):
+                    raise ValueError(
+                        f"Clip file {path} must hold an array (T, H, W, C) or (T, H, W). "
+                        f"Received shape {shape}."
+                    )
+                if shape[0] == 0:
+                    raise ValueError(f"Clip file {path} has no frames (shape {shape}).")
+                npy_clips.append((path, label))
+                clips += 1
+        if not clips:
+            raise ValueError(
+                f"Class folder {folder} has no clips: expected folders of frame images "
+                "or .npy files."
+            )
+    return frame_clips, npy_clips, class_names
+
+
+def _load_npy(path, channels):
+    """Reads a clip array and converts it to `channels` (grey <-> RGB, RGBA -> RGB)."""
+    path = path.decode() if isinstance(path, bytes) else path
+    video = np.load(path)
+    if video.dtype != np.uint8:
+        raise ValueError(f"Clip file {path} must hold uint8 frames, got {video.dtype}.")
+    if video.ndim == 3:
+        video = video[..., None]
+    have = video.shape[-1]
+    if have == 4 and channels != 4:
+        video, have = video[..., :3], 3
+    if have == channels:
+        return video
+    if have == 1 and channels == 3:
+        return np.repeat(video, 3, axis=-1)
+    if have == 3 and channels == 1:
+        grey = video.astype(np.float32) @ np.array([0.2989, 0.587, 0.114], np.float32)
+        return np.clip(np.round(grey), 0, 255).astype(np.uint8)[..., None]
+    raise ValueError(f"Cannot convert clip {path} with {have} channels to {channels}.")
+
+
+def video_folder(
+    root: str | os.PathLike,
+    *,
+    image_size: int | Sequence[int] | None = None,
+    num_frames: int | None = None,
+    channels: int | None = None,
+    class_names: Sequence[str] | None = None,
+) -> tuple[tf.data.Dataset, list[str]]:
+    """Unbatched `(video uint8 (T, H, W, C), label int64)` from clips per class folder.
+
+    A clip is a folder of frame images (sorted by file name) or a `.npy` uint8 array
+    `(T, H, W, C)` / `(T, H, W)`; both may be mixed (frame folders come first).
+
+    Args:
+        root: the folder of class folders.
+        image_size: `(height, width)` every frame is resized to; `None`: the size of
+            the first clip's first frame.
+        num_frames: keep this many evenly spaced frames per clip (short clips repeat
+            frames); `None`: all frames, so `T` varies between clips.
+        channels: 1, 3 or 4; `None`: those of the first clip.
+        class_names: the class folders to read, in label order (default: all, sorted).
+
+    Returns:
+        `(dataset, class_names)`.
+    """
+    _ops.check_num_frames(num_frames)
+    frame_clips, npy_clips, class_names = scan_clips(root, class_names)
+    if frame_clips:
+        first_shape = first_image_shape(frame_clips[0][0][0], channels)
+    else:
+        first_shape = np.load(npy_clips[0][0], mmap_mode="r").shape[1:]
+        first_shape = first_shape if len(first_shape) == 3 else (*first_shape, 1)
+    channels = channels or first_shape[-1]
+    size = _ops.as_size(image_size) or tuple(first_shape[:2])
+
+    def _finish(video, label):
+        video = _ops.subsample_frames(video, num_frames)
+        return _ops.resize_uint8(video, size), label
+
+    parts = []
+    if frame_clips:
+        frames = tf.ragged.constant([f for f, _ in frame_clips], dtype=tf.string)
+        labels = np.array([label for _, label in frame_clips], np.int64)
+
+        def _load_frames(paths, label):
+            if num_frames is not None:  # decode only the frames that are kept
+                paths = tf.gather(paths, _ops.frame_indices(tf.shape(paths)[0], num_frames))
+            encoded = tf.map_fn(tf.io.read_file, paths)
+            return _ops.decode_frames(encoded, channels), label
+
+        ds = tf.data.Dataset.from_tensor_slices((frames, labels))
+        ds = ds.map(_load_frames, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+        parts.append(
+            ds.map(
+                lambda v, y: (_ops.resize_uint8(v, size), y),
+                num_parallel_calls=tf.data.AUTOTUNE,
+                deterministic=True,
+            )
+        )
+    if npy_clips:
+        paths = [p for p, _ in npy_clips]
+        labels = np.array([label for _, label in npy_clips], np.int64)
+
+        def _load_array(path, label):
+            video = tf.numpy_function(
+                lambda p: _load_npy(p, channels), [path], tf.uint8, stateful=False
+            )
+            video.set_shape([None, None, None, channels])
+            return _finish(video, label)
+
+        ds = tf.data.Dataset.from_tensor_slices((paths, labels))
+        parts.append(ds.map(_load_array, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True))
+    ds = parts[0]
+    for part in parts[1:]:
+        ds = ds.concatenate(part)
+    return ds, class_names
