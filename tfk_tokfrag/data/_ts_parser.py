@@ -29,12 +29,14 @@ _TAG_NAMES = {  # lower case -> as the archive writes it, for messages
 _VALUE = r"\s*(?:[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf(?:inity)?)|\?)\s*"
 _VALUE_RE = re.compile(_VALUE, re.IGNORECASE | re.ASCII)
 _VALUES_RE = re.compile(f"{_VALUE}(?:,{_VALUE})*", re.IGNORECASE | re.ASCII)
-_MISSING_RE = re.compile(r"\?|nan", re.IGNORECASE)
+_MISSING_RE = re.compile(r"\?|nan", re.IGNORECASE)  # in a row that matched _VALUES_RE
 _WHITESPACE = " \t\n\r\f\v"  # what `tf.strings.strip` strips
 
 
 @dataclasses.dataclass
 class Header:
+    """A checked header: its tags (lower-case names, parsed values), the classes, `@data`."""
+
     path: str
     tags: dict = dataclasses.field(default_factory=dict)  # lower-case tag -> value
     class_names: tuple[str, ...] = ()
@@ -55,12 +57,20 @@ class Header:
 
 @dataclasses.dataclass
 class Scan:
+    """What a checked file holds: int64 labels and lengths per case (values if kept)."""
+
     header: Header
     labels: np.ndarray
     lengths: np.ndarray
     dimensions: int
     missing: bool
     series: list | None
+
+
+def _tag(text: str) -> tuple[str, str]:
+    """`"@Tag  value ..."` -> `("tag", "value ...")` (any whitespace after the tag)."""
+    tag, *value = text[1:].split(None, 1)
+    return tag.lower(), value[0] if value else ""
 
 
 def _error(path: str, line: int | None, what: str) -> ValueError:
@@ -90,8 +100,7 @@ def _bool_value(path, number, tag, value) -> bool:
 def _header_line(header: Header, number: int, text: str) -> None:
     """Reads one `@tag value` line of the header into `header`."""
     path = header.path
-    tag, _, value = text[1:].partition(" ")
-    tag, value = tag.lower(), value.strip(_WHITESPACE)
+    tag, value = _tag(text)
     if tag not in _TAG_NAMES:
         return  # tags of later versions of the format are ignored
     if tag in header.tags:
@@ -115,7 +124,7 @@ def _header_line(header: Header, number: int, text: str) -> None:
             raise _error(path, number, f"{name} must be a positive int, got {value!r}.")
         header.tags[tag] = int(value)
     elif tag == "targetlabel":
-        header.tags[tag] = _bool_value(path, number, tag, value.split(" ")[0])
+        header.tags[tag] = _bool_value(path, number, tag, (value.split() or [""])[0])
         if header.tags[tag]:
             raise _error(
                 path,
@@ -124,8 +133,8 @@ def _header_line(header: Header, number: int, text: str) -> None:
                 "reads classification sets (@classLabel true <class names>).",
             )
     else:  # classlabel
-        flag, *names = value.split()
-        header.tags[tag] = _bool_value(path, number, tag, flag if flag else "")
+        flag, *names = value.split() or [""]
+        header.tags[tag] = _bool_value(path, number, tag, flag)
         if not header.tags[tag]:
             raise _error(
                 path,
@@ -149,8 +158,8 @@ def read_header(path: str, lines) -> Header:
             continue
         if not text.startswith("@"):
             raise _error(path, number, "a data row before @data (the header must end with @data).")
-        if text[1:].partition(" ")[0].lower() == "data":
-            if text.lower() != "@data":
+        if _tag(text)[0] == "data":
+            if _tag(text)[1]:
                 raise _error(path, number, f"@data must stand alone on its line, got {text!r}.")
             header.data_line = number
             break

@@ -31,9 +31,13 @@ Read here (no sktime involved):
 * `ts_info(folder_or_file)`: the `dataset_info` dict (class names, split sizes, shape).
 
 Every header and every row is checked, and a bad one raises a `ValueError` naming the
-file and the 1-based line. Not supported (a clear error says so): timestamped values
-(`@timeStamps true`, values written as `(time,value)`), regression targets
-(`@targetLabel true`) and files without class labels (`@classLabel false`).
+file and the 1-based line; what the header declares (`@dimensions`, `@univariate true`,
+`@seriesLength`, `@equalLength true`, `@missing false`) is checked against every row,
+and the class label of a row must be one of `@classLabel`'s (exactly, else ignoring
+case as sktime does). Tags this module does not know are ignored. Not supported (a
+clear error says so): timestamped values (`@timeStamps true`, values written as
+`(time,value)`), regression targets (`@targetLabel true`) and files without class
+labels (`@classLabel false`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from __future__ import annotations
 import dataclasses
 import numbers
 import os
+from collections.abc import Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -220,7 +225,7 @@ def ts_examples(
     *,
     return_lengths: bool = False,
     fill_missing: float | None = None,
-    class_names: list[str] | tuple[str, ...] | None = None,
+    class_names: Sequence[str] | None = None,
 ) -> tuple[tf.data.Dataset, list[str]]:
     """Unbatched `(series float32 (time, channels), label int64)` from a `.ts` split.
 
@@ -270,7 +275,7 @@ def ts_examples(
     channels = scan.dimensions
     static_length = int(scan.lengths[0]) if np.all(scan.lengths == scan.lengths[0]) else None
 
-    def _is_data(line):  # the rows `_scan` read: neither blank nor a comment
+    def _is_data(line):  # the rows `scan_file` read: neither blank nor a comment
         line = tf.strings.strip(line)
         return tf.logical_and(
             tf.strings.length(line) > 0, tf.not_equal(tf.strings.substr(line, 0, 1), "#")
