@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
+from tfk_tokfrag.data import dataset_info, load_dataset
 from tfk_tokfrag.data.pipeline import batch_pipeline
 from tfk_tokfrag.data.ts_files import (
     TsData,
@@ -336,3 +337,23 @@ def test_file_level_errors(tmp_path):
         read_ts_file(path)
     with pytest.raises(FileNotFoundError, match=".ts file does not exist"):
         read_ts_file(tmp_path / "none.ts")
+
+
+def test_load_dataset_and_dataset_info_read_an_archive_folder(tmp_path):
+    rng = np.random.default_rng(5)
+    cases = _cases(rng, [4, 7, 5], channels=2)
+    labels = ["a", "b", "a"]
+    header = _header(classes=("a", "b"), univariate="false", dimensions=2, equalLength="false")
+    for split in ("TRAIN", "TEST"):
+        _write(tmp_path / "Toy" / f"Toy_{split}.ts", header,
+               [_format_row(c, y) for c, y in zip(cases, labels, strict=True)])
+    folder = str(tmp_path / "Toy")
+    batches = list(load_dataset(folder, "test", batch_size=3, return_lengths=True))
+    (inputs, y), = batches
+    assert inputs["series"].shape == (3, 7, 2)
+    assert inputs["length"].numpy().tolist() == [4, 7, 5]
+    assert y.numpy().tolist() == [0, 1, 0]
+    np.testing.assert_array_equal(inputs["series"][0, :4].numpy(), cases[0].astype(np.float32))
+    assert not inputs["series"][0, 4:].numpy().any()  # zero padding after the true length
+    info = dataset_info(folder)
+    assert info["class_names"] == ("a", "b") and info["splits"] == {"train": 3, "test": 3}

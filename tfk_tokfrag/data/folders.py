@@ -34,6 +34,7 @@ from tfk_tokfrag.data.class_folders import (
 )
 from tfk_tokfrag.data.image_folder import IMAGE_SUFFIXES, image_folder
 from tfk_tokfrag.data.text_folder import TEXT_SUFFIXES, text_folder
+from tfk_tokfrag.data.ts_files import is_ts_source, ts_examples, ts_info
 from tfk_tokfrag.data.video_folder import CLIP_SUFFIXES, scan_clips, video_folder
 
 __all__ = [
@@ -65,7 +66,7 @@ def looks_like_path(name_or_path) -> bool:
         return False
     if "/" in name_or_path or os.sep in name_or_path or name_or_path.startswith(("~", ".")):
         return True
-    return os.path.isdir(name_or_path)
+    return os.path.isdir(name_or_path) or os.path.isfile(name_or_path)
 
 
 def detect_kind(root) -> str:
@@ -111,6 +112,8 @@ def folder_examples(
             of frames, before any padding).
         class_names: the class folders to read, in label order (default: all, sorted).
     """
+    if is_ts_source(root):
+        return ts_examples(root, split, return_lengths=return_lengths, class_names=class_names)[0]
     root = resolve_split(root, split)
     kind = detect_kind(root)
     if kind == "image":
@@ -132,6 +135,8 @@ def folder_info(root: str | os.PathLike) -> dict:
     root = os.path.expanduser(os.fspath(root))
     if not os.path.exists(root):
         raise FileNotFoundError(f"Dataset folder does not exist: {root}")
+    if is_ts_source(root):
+        return ts_info(root)
     splits = [s for s in SPLIT_FOLDERS if os.path.isdir(os.path.join(root, s))]
     split_roots = {s: os.path.join(root, s) for s in splits} or {"train": root}
     kind = detect_kind(next(iter(split_roots.values())))
