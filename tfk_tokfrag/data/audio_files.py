@@ -1,6 +1,6 @@
 """Folders of WAV recordings per class: float32 `(samples, channels)` clips.
 
-Layout as for the other folders (`tfk_tokfrag.data.folders`): `root/<class>/<file>.wav`,
+Layout as for the other folders (`tfk_tokfrag.data.class_folders`): `root/<class>/<file>.wav`,
 with optional split folders `root/<split>/<class>/...`. Labels are int64, the index of
 the class folder in `class_names`; files keep a fixed order (class, then file name).
 
@@ -37,7 +37,7 @@ import tensorflow as tf
 
 from tfk_tokfrag import _validation
 from tfk_tokfrag._warnings import TokfragWarning
-from tfk_tokfrag.data.folders import SPLIT_FOLDERS, _scan_files
+from tfk_tokfrag.data.class_folders import SPLIT_FOLDERS, scan_files
 
 AUDIO_SUFFIXES = (".wav",)
 ON_ERROR = ("raise", "skip")
@@ -125,7 +125,10 @@ def read_wav_header(path: str | os.PathLike) -> WavHeader:
             if chunk_id == b"data":
                 break
             if chunk_id == b"fmt ":
-                fmt, fmt_first = _parse_fmt(path, f.read(size)), pos == 12 and size in (16, 18)
+                body = f.read(size)
+                fmt = _parse_fmt(path, body)
+                # tf.audio.decode_wav wants a plain PCM 'fmt ' chunk right after the header.
+                fmt_first = pos == 12 and size in (16, 18) and body[:2] == b"\x01\x00"
             even_chunks = even_chunks and size % 2 == 0
             pos += 8 + size + size % 2
     if fmt is None:
@@ -142,7 +145,6 @@ def read_wav_header(path: str | os.PathLike) -> WavHeader:
     decode_wav = (
         fmt_first
         and even_chunks
-        and head[20:22] == b"\x01\x00"  # plain PCM, not WAVE_FORMAT_EXTENSIBLE
         and bits == 16
         and size % block_align == 0
         and data_offset + size == file_size  # decode_wav parses what follows as chunks
@@ -158,8 +160,7 @@ def _decode_samples(contents, codec, offset, num_bytes, channels) -> tf.Tensor:
     data = tf.strings.substr(contents, offset, num_bytes)
 
     def raw(dtype, scale, shift=0.0):
-        values = tf.cast(tf.io.decode_raw(data, dtype), tf.float32)
-        return lambda: (values - shift) / scale
+        return (tf.cast(tf.io.decode_raw(data, dtype), tf.float32) - shift) / scale
 
     def pcm24():
         octets = tf.reshape(tf.cast(tf.io.decode_raw(data, tf.uint8), tf.int32), [-1, 3])
@@ -169,67 +170,51 @@ def _decode_samples(contents, codec, offset, num_bytes, channels) -> tf.Tensor:
 
     branches = [
         lambda: tf.reshape(tf.audio.decode_wav(contents)[0], [-1]),
-        lambda: raw(tf.uint8, 128.0, 128.0)(),
-        lambda: raw(tf.int16, 32768.0)(),
+        lambda: raw(tf.uint8, 128.0, 128.0),
+        lambda: raw(tf.int16, 32768.0),
         pcm24,
-        lambda: raw(tf.int32, float(1 << 31))(),
+        lambda: raw(tf.int32, float(1 << 31)),
         lambda: tf.io.decode_raw(data, tf.float32),
         lambda: tf.cast(tf.io.decode_raw(data, tf.float64), tf.float32),
     ]
     return tf.reshape(tf.switch_case(codec, branches), [-1, channels])
 
 
-def _sinc(x):
-    safe = tf.where(tf.equal(x, 0.0), tf.ones_like(x), x)
-    return tf.where(tf.equal(x, 0.0), tf.ones_like(x), tf.sin(math.pi * safe) / (math.pi * safe))
+def _polyphase_taps(up: int, down: int) -> tuple[np.ndarray, int]:
+    """The filter of `scipy.signal.resample_poly(x, up, down)`, one column per phase.
 
+    `resample_poly`'s filter is `h = up * firwin(2 * half_len + 1, 1 / max(up, down),
+    window=("kaiser", 5.0))` with `half_len = 10 * max(up, down)`, centred on tap
+    `half_len`; output `n` is `sum_j x[j] * h(n * down - j * up)` (`h(t)` the tap at
+    offset `t` from the centre). Outputs `m * up + r` read inputs `m * down + first +
+    l` with the same weights `taps[l, r] = h(r * down - (first + l) * up)`, so all
+    outputs are one `conv1d` of stride `down` with `up` output channels.
 
-def _kaiser_lowpass(t, half_len, max_rate):
-    """The unnormalised taps of `scipy.signal.firwin(2 * half_len + 1, 1 / max_rate)`."""
-    ratio = tf.clip_by_value(t / half_len, -1.0, 1.0)
-    window = tf.math.special.bessel_i0(KAISER_BETA * tf.sqrt(1.0 - ratio**2))
-    return _sinc(t / max_rate) / max_rate * window
-
-
-def _polyphase_filter_size(up: int, down: int) -> tuple[int, int]:
-    """`(taps per output, half length)` of the resampling filter for `up / down`."""
-    half_len = 10 * max(up, down)
-    first = -(half_len // up)
-    return ((up - 1) * down + half_len) // up - first + 1, half_len
-
-
-def _resample_poly(audio, up, down) -> tf.Tensor:
-    """`scipy.signal.resample_poly(audio, up, down, axis=0)` with TensorFlow ops.
-
-    Output `n` is `sum_j audio[j] * h(n * down - j * up)`, `h` the Kaiser-windowed sinc
-    low-pass of `resample_poly` (cut-off `1 / max(up, down)` of Nyquist, `20 * max(up,
-    down) + 1` taps, gain `up`), and `ceil(len * up / down)` outputs. The outputs
-    `m * up + r` share their taps, so the sum is one strided `conv1d` with `up` output
-    channels (one per phase `r`).
+    Returns:
+        `(taps float32 (length, up), first)`, `first <= 0` the offset of the first
+        input an output reads.
     """
-    up, down = tf.cast(up, tf.int64), tf.cast(down, tf.int64)
-    half_len = 10 * tf.maximum(up, down)
-    first = -(half_len // up)  # the first input a phase can reach, relative to m * down
+    max_rate = max(up, down)
+    half_len = 10 * max_rate
+    first = -(half_len // up)
     length = ((up - 1) * down + half_len) // up - first + 1
-    max_rate = tf.cast(tf.maximum(up, down), tf.float64)
-    all_taps = tf.cast(tf.range(-half_len, half_len + 1), tf.float64)
-    gain = tf.cast(up, tf.float64) / tf.reduce_sum(
-        _kaiser_lowpass(all_taps, tf.cast(half_len, tf.float64), max_rate)
-    )
-    t = tf.range(up)[None, :] * down - (first + tf.range(length))[:, None] * up
-    taps = tf.where(
-        tf.abs(t) <= half_len,
-        _kaiser_lowpass(tf.cast(t, tf.float64), tf.cast(half_len, tf.float64), max_rate) * gain,
-        tf.zeros_like(t, tf.float64),
-    )
-    num_in = tf.cast(tf.shape(audio)[0], tf.int64)
+    offsets = np.arange(-half_len, half_len + 1)
+    lowpass = np.sinc(offsets / max_rate) / max_rate * np.kaiser(offsets.size, KAISER_BETA)
+    h = lowpass * (up / lowpass.sum())  # firwin scales the taps to a gain of 1 at 0 Hz
+    t = np.arange(up)[None, :] * down - (first + np.arange(length))[:, None] * up
+    taps = np.where(np.abs(t) <= half_len, h[np.clip(t + half_len, 0, 2 * half_len)], 0.0)
+    return taps.astype(np.float32), first
+
+
+def _resample_poly(audio: tf.Tensor, up: int, down: int) -> tf.Tensor:
+    """`scipy.signal.resample_poly(audio, up, down, axis=0)` as one strided `conv1d`."""
+    taps, first = _polyphase_taps(up, down)
+    num_in = tf.shape(audio, out_type=tf.int64)[0]
     num_out = (num_in * up + down - 1) // down
     blocks = (num_out + up - 1) // up
-    pad_right = tf.maximum((blocks - 1) * down + length - num_in + first, 0)
-    signal = tf.pad(tf.transpose(audio), [[0, 0], [-first, pad_right]])
-    out = tf.nn.conv1d(
-        signal[:, :, None], tf.cast(taps, tf.float32)[:, None, :], stride=down, padding="VALID"
-    )
+    pad_right = tf.maximum((blocks - 1) * down + taps.shape[0] - num_in + first, 0)
+    signal = tf.pad(tf.transpose(audio), tf.stack([[0, 0], [-first, pad_right]]))
+    out = tf.nn.conv1d(signal[:, :, None], taps[:, None, :], stride=down, padding="VALID")
     out = tf.reshape(out[:, :blocks], [tf.shape(audio)[1], -1])[:, :num_out]
     return tf.transpose(out)
 
@@ -263,7 +248,7 @@ def resample_audio(audio, input_rate: int, output_rate: int) -> tf.Tensor:
 
 
 def _check_filter_size(up: int, down: int, what: str) -> None:
-    length, _ = _polyphase_filter_size(up, down)
+    length = (up * down + 20 * max(up, down)) // up + 1  # an upper bound of _polyphase_taps'
     if length * up > MAX_FILTER_SIZE:
         raise ValueError(
             f"Resampling {what} needs a {length} x {up} polyphase filter (ratio {up}/{down}), "
@@ -282,7 +267,7 @@ def _fit_length(audio, num_samples):
 
 def _scan_audio(root, class_names, on_error):
     """Paths, labels, headers and the skipped `(path, reason)` of a folder's WAV files."""
-    paths, labels, class_names = _scan_files(root, AUDIO_SUFFIXES, class_names, "audio")
+    paths, labels, class_names = scan_files(root, AUDIO_SUFFIXES, class_names, "audio")
     kept, headers, skipped = [], [], []
     for i, path in enumerate(paths):
         try:
@@ -293,7 +278,10 @@ def _scan_audio(root, class_names, on_error):
                 raise
             skipped.append((path, str(error)))
     if not kept:
-        raise ValueError(f"No readable WAV file in {os.fspath(root)}; skipped: {skipped}")
+        raise ValueError(
+            f"No readable WAV file in {os.fspath(root)}: all {len(paths)} were skipped, "
+            f"e.g. {skipped[0][1]}"
+        )
     return [paths[i] for i in kept], labels[kept], headers, skipped, class_names
 
 
@@ -301,9 +289,7 @@ def _common(paths, headers, field: str, hint: str) -> int:
     values = [getattr(h, field) for h in headers]
     for path, value in zip(paths, values, strict=True):
         if value != values[0]:
-            raise ValueError(
-                f"{path} has {field}={value}, but {paths[0]} has {values[0]}: {hint}"
-            )
+            raise ValueError(f"{path} has {field}={value}, but {paths[0]} has {values[0]}: {hint}")
     return values[0]
 
 
@@ -368,23 +354,22 @@ def audio_folder(
         sample_rate = _common(
             paths, headers, "sample_rate", "pass sample_rate=... to resample them to one rate."
         )
-    ratios = []
+    ratios = []  # (up, down) per file; (1, 1) when the file is at sample_rate
     for path, header in zip(paths, headers, strict=True):
         divisor = math.gcd(header.sample_rate, sample_rate)
         ratios.append((sample_rate // divisor, header.sample_rate // divisor))
-        if ratios[-1][0] != ratios[-1][1]:
-            _check_filter_size(*ratios[-1], f"{path} from {header.sample_rate} Hz")
-    codecs = [
-        0 if h.decode_wav else _CODECS[(h.format_tag, h.bits_per_sample)] for h in headers
-    ]
+        if ratios[-1] != (1, 1):
+            what = f"{path} from {header.sample_rate} Hz to {sample_rate} Hz"
+            _check_filter_size(*ratios[-1], what)
+    distinct = sorted(set(ratios))
     fields = (
         paths,
         labels,
-        np.array(codecs, np.int32),
+        [0 if h.decode_wav else _CODECS[(h.format_tag, h.bits_per_sample)] for h in headers],
         np.array([h.data_offset for h in headers], np.int64),
-        np.array([h.num_samples * h.channels * h.bits_per_sample // 8 for h in headers]),
-        np.array([h.channels for h in headers], np.int32),
-        np.array(ratios, np.int64),
+        np.array([h.num_samples * h.channels * h.bits_per_sample // 8 for h in headers], np.int64),
+        [h.channels for h in headers],
+        [distinct.index(ratio) for ratio in ratios],
     )
 
     def _load(path, label, codec, offset, num_bytes, file_channels, ratio):
@@ -393,11 +378,16 @@ def audio_folder(
             audio = tf.reduce_mean(audio, axis=1, keepdims=True)
         else:
             audio = tf.broadcast_to(audio, [tf.shape(audio)[0], channels])
-        audio = tf.cond(
-            tf.equal(ratio[0], ratio[1]),
-            lambda: audio,
-            lambda: _resample_poly(audio, ratio[0], ratio[1]),
-        )
+        if distinct != [(1, 1)]:
+            audio = tf.switch_case(
+                ratio,
+                [
+                    (lambda a=audio: a)
+                    if (up, down) == (1, 1)
+                    else (lambda a=audio, up=up, down=down: _resample_poly(a, up, down))
+                    for up, down in distinct
+                ],
+            )
         audio.set_shape([None, channels])
         return (audio if num_samples is None else _fit_length(audio, num_samples)), label
 
@@ -408,18 +398,6 @@ def audio_folder(
 def audio_with_length(audio: tf.Tensor) -> dict[str, tf.Tensor]:
     """`{"audio": audio, "length": int32 number of samples}` for `return_lengths=True`."""
     return {"audio": audio, "length": tf.shape(audio, out_type=tf.int32)[0]}
-
-
-def is_audio_folder(root: str | os.PathLike) -> bool:
-    """Whether a class folder of `root` (the first that holds files) holds `.wav` files."""
-    root = os.path.expanduser(os.fspath(root))
-    for name in sorted(os.listdir(root)):
-        folder = os.path.join(root, name)
-        if os.path.isdir(folder) and not name.startswith("."):
-            entries = os.listdir(folder)
-            if entries:
-                return any(e.lower().endswith(AUDIO_SUFFIXES) for e in entries)
-    return False
 
 
 def audio_info(
@@ -442,7 +420,7 @@ def audio_info(
     split_roots = {s: os.path.join(root, s) for s in splits} or {"train": root}
     sizes, class_names, first = {}, None, None
     for split, split_root in split_roots.items():
-        paths, _, names = _scan_files(split_root, AUDIO_SUFFIXES, None, "audio")
+        paths, _, names = scan_files(split_root, AUDIO_SUFFIXES, None, "audio")
         sizes[split] = len(paths)
         class_names = class_names or tuple(names)
         first = first or read_wav_header(paths[0])
@@ -451,7 +429,9 @@ def audio_info(
         "name": root,
         "source": "folder",
         "modalities": ("audio",),
-        "inputs": {"audio": {"shape": (num_samples, channels or first.channels), "dtype": "float32"}},
+        "inputs": {
+            "audio": {"shape": (num_samples, channels or first.channels), "dtype": "float32"}
+        },
         "label": "class folder",
         "num_classes": len(class_names),
         "class_names": class_names,
