@@ -93,6 +93,32 @@ def _kind(spec: tf.TensorSpec, channels: int | None, is_label: bool) -> str:
     return "tensor"
 
 
+def spec_json(spec: tf.TensorSpec) -> dict:
+    """`{"dtype", "shape"}` of a spec, `None` for unknown dimensions (the JSON's form)."""
+    return {"dtype": spec.dtype.name, "shape": spec.shape.as_list()}
+
+
+def first_channels(ds: tf.data.Dataset) -> dict:
+    """Channels of the uint8 images/videos whose spec leaves them unknown (first example)."""
+    inputs_spec = ds.element_spec[0]
+    named = inputs_spec if isinstance(inputs_spec, dict) else {None: inputs_spec}
+    unknown = [
+        name
+        for name, spec in named.items()
+        if isinstance(spec, tf.TensorSpec)
+        and spec.dtype == tf.uint8
+        and spec.shape.rank in (3, 4)
+        and spec.shape[-1] is None
+    ]
+    if not unknown:
+        return {}
+    first = next(iter(ds.take(1)), None)
+    if first is None:
+        return {}
+    values = first[0] if isinstance(first[0], dict) else {None: first[0]}
+    return {name: int(values[name].shape[-1]) for name in unknown}
+
+
 def _check_spec(spec, where: str) -> tf.TensorSpec:
     if not isinstance(spec, tf.TensorSpec) or spec.shape.rank is None:
         raise ValueError(
@@ -144,8 +170,15 @@ def plan_fields(
             if fmt == "jpeg" and num_channels not in JPEG_CHANNELS:
                 fmt = "png"  # JPEG holds 1 or 3 channels: RGBA (or unknown) stays PNG
         fields.append(
-            Field(field_name, kind, key, spec.dtype.name, tuple(spec.shape.as_list()), fmt,
-                  num_channels)
+            Field(
+                field_name,
+                kind,
+                key,
+                spec.dtype.name,
+                tuple(spec.shape.as_list()),
+                fmt,
+                num_channels,
+            )
         )
 
     _check_spec(label_spec, "the label")
@@ -156,7 +189,10 @@ def plan_fields(
     else:
         label_key = "label"
     label = Field(
-        "label", _kind(label_spec, None, is_label=True), label_key, label_spec.dtype.name,
+        "label",
+        _kind(label_spec, None, is_label=True),
+        label_key,
+        label_spec.dtype.name,
         tuple(label_spec.shape.as_list()),
     )
     context_keys = [f.key for f in (*fields, label) if f.kind != "video"]
@@ -173,12 +209,31 @@ def _has_shape_key(field: Field) -> bool:
     return field.kind in ("bytes", "float", "int") and field.variable
 
 
-def encode_fn(fields: list[Field], label: Field, is_dict: bool, jpeg_quality: int):
+def padded_input(fields: list[Field], is_dict: bool) -> str | None:
+    """The input a dict's int scalar `"length"` measures, when that is unambiguous.
+
+    `return_lengths=True` gives `{"video", "length"}`: after a `padded_batch`, the one
+    input of unknown first dimension (not an image) is the padded one. With none or
+    several such inputs, nothing is cut.
+    """
+    by_name = {f.name: f for f in fields}
+    length = by_name.get(LENGTH_KEY)
+    if not is_dict or length is None or length.kind != "int" or length.shape != ():
+        return None
+    padded = [
+        f.name
+        for f in fields
+        if f.name != LENGTH_KEY and f.kind != "image" and f.shape[:1] == (None,)
+    ]
+    return padded[0] if len(padded) == 1 else None
+
+
+def encode_fn(fields: list[Field], label: Field, is_dict: bool, jpeg_quality: int, cut: str | None):
     """A `Dataset.map` function: `(inputs, label)` -> `(context, feature lists)` tensors.
 
-    Image/video channels are checked against the fields'; in a dict holding an int
-    scalar `"length"` (padded batches written with `return_lengths`), every input with
-    an unknown first dimension is cut to that length, so only the true frames are stored.
+    Image/video channels are checked against the fields'. `cut`: the input cut to the
+    dict's `"length"` (see `padded_input`), so only the true frames of padded batches
+    are stored.
     """
 
     def encode(x: tf.Tensor, field: Field) -> tf.Tensor:
@@ -201,18 +256,11 @@ def encode_fn(fields: list[Field], label: Field, is_dict: bool, jpeg_quality: in
 
     def fn(inputs, y):
         named = inputs if is_dict else {fields[0].name: inputs}
-        length = named.get(LENGTH_KEY) if is_dict else None
         context, sequences = {}, {}
         for field in fields:
             x = named[field.name]
-            cut = (
-                length is not None
-                and field.name != LENGTH_KEY
-                and field.kind != "image"
-                and field.shape[:1] == (None,)
-            )
-            if cut and length.shape.rank == 0 and length.dtype.is_integer:
-                x = x[: tf.cast(length, tf.int32)]
+            if field.name == cut:
+                x = x[: tf.cast(named[LENGTH_KEY], tf.int32)]
             (sequences if field.kind == "video" else context)[field.key] = encode(x, field)
             if _has_shape_key(field):
                 context[field.shape_key] = tf.shape(x, out_type=tf.int64)
@@ -303,13 +351,12 @@ def parse_fn(record_type: str, fields: list[Field], label: Field, is_dict: bool)
 
     def fn(serialized):
         if record_type == EXAMPLE:
-            parsed = tf.io.parse_single_example(serialized, context_spec)
-        else:
+            context, sequences = tf.io.parse_single_example(serialized, context_spec), {}
+        else:  # the same key may be in both (an image's and a video's "image/encoded")
             context, sequences = tf.io.parse_single_sequence_example(
                 serialized, context_spec, sequence_spec
             )
-            parsed = {**context, **sequences}
-        inputs = {f.name: _restore(parsed, f) for f in fields}
-        return (inputs if is_dict else inputs[fields[0].name]), _restore(parsed, label)
+        inputs = {f.name: _restore(sequences if f.kind == "video" else context, f) for f in fields}
+        return (inputs if is_dict else inputs[fields[0].name]), _restore(context, label)
 
     return fn

@@ -27,23 +27,21 @@ def shard_paths(path_prefix: str | os.PathLike, num_shards: int) -> list[str]:
     return [f"{prefix}-{i:05d}-of-{num_shards:05d}{SHARD_SUFFIX}" for i in range(num_shards)]
 
 
-def _written_files(prefix: str) -> list[str]:
+def written_files(prefix: str) -> list[str]:
     """The shards (of any count) and the description already written under `prefix`."""
     folder, base = os.path.split(prefix)
     if not tf.io.gfile.isdir(folder or "."):
         return []
     pattern = re.compile(re.escape(base) + r"-\d{5}-of-\d{5}\.tfrecord$")
     names = tf.io.gfile.listdir(folder or ".")
-    return sorted(
-        os.path.join(folder, n) for n in names if pattern.match(n) or n == f"{base}.json"
-    )
+    return sorted(os.path.join(folder, n) for n in names if pattern.match(n) or n == f"{base}.json")
 
 
-def _is_pattern(path: str) -> bool:
+def is_pattern(path: str) -> bool:
     return any(c in path for c in _GLOB_CHARS)
 
 
-def _load_description(json_path: str) -> dict:
+def load_description(json_path: str) -> dict:
     if not tf.io.gfile.exists(json_path):
         raise FileNotFoundError(
             f"No description {json_path} beside the TFRecord shards. write_tfrecords "
@@ -54,7 +52,9 @@ def _load_description(json_path: str) -> dict:
         with tf.io.gfile.GFile(json_path) as f:
             description = json.load(f)
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"{json_path} is not a valid JSON description of TFRecords: {err}")
+        raise ValueError(
+            f"{json_path} is not a valid JSON description of TFRecords: {err}"
+        ) from err
     if not isinstance(description, dict) or description.get("format") != DESCRIPTION_FORMAT:
         raise ValueError(f"{json_path} is not a description written by write_tfrecords.")
     missing = [
@@ -72,41 +72,68 @@ def _load_description(json_path: str) -> dict:
     return description
 
 
+def is_tfrecord_source(path) -> bool:
+    """Whether `read_tfrecords` (and `load_dataset`) reads `path` as written TFRecords.
+
+    True for a path or pattern ending in `.tfrecord` (a missing match is then the
+    reader's clear error, not "unknown dataset"), a JSON written by `write_tfrecords`,
+    a prefix with such a JSON, and a folder holding one. Nothing else (a dataset name,
+    a folder of class folders) is.
+    """
+    if not isinstance(path, str | os.PathLike):
+        return False
+    path = os.path.expanduser(os.fspath(path))
+    if path.endswith(SHARD_SUFFIX):
+        return True
+    if is_pattern(path):
+        return False
+    try:
+        if path.endswith(".json"):
+            return _is_description(path)
+        if tf.io.gfile.isdir(path):
+            return bool(descriptions_in(path))
+    except (OSError, tf.errors.OpError):
+        return False
+    return _is_description(f"{path}.json")
+
+
 def _is_description(json_path: str) -> bool:
     try:
-        _load_description(json_path)
+        load_description(json_path)
     except (OSError, ValueError, tf.errors.OpError):
         return False
     return True
 
 
-def _descriptions_in(folder: str) -> list[str]:
+def descriptions_in(folder: str) -> list[str]:
     names = sorted(n for n in tf.io.gfile.listdir(folder) if n.endswith(".json"))
     return [p for p in (os.path.join(folder, n) for n in names) if _is_description(p)]
 
 
 def _from_folder(folder: str, split: str | None) -> str:
     """The description of `split` among those of `folder`."""
-    found = _descriptions_in(folder)
+    found = descriptions_in(folder)
     if not found:
         raise FileNotFoundError(f"No TFRecord description (*.json) in the folder {folder}.")
-    splits = {path: _load_description(path).get("split") for path in found}
+    splits = {path: load_description(path).get("split") for path in found}
     matching = [path for path, s in splits.items() if split is not None and s == split]
     if len(matching) == 1:
         return matching[0]
-    if len(found) == 1 and splits[found[0]] is None and split in (None, "train", "all"):
+    unnamed = splits[found[0]] is None and split in ("train", "all")  # as a plain folder
+    if len(found) == 1 and (split is None or unnamed):
         return found[0]
+    listing = ", ".join(f"{os.path.basename(p)} (split {s!r})" for p, s in splits.items())
     raise ValueError(
-        f"The folder {folder} holds TFRecords of the splits "
-        f"{[splits[p] for p in found]} ({', '.join(found)}): none, or more than one, is "
-        f"split {split!r}. Pass the prefix or a pattern of the shards to read."
+        f"The folder {folder} holds TFRecords {listing}: "
+        f"{'several are' if matching else 'none is'} of split {split!r}. Pass the prefix "
+        "or a shard pattern of the one to read."
     )
 
 
-def _resolve(source, split: str | None) -> tuple[str, dict, list[str]]:
+def resolve(source, split: str | None) -> tuple[str, dict, list[str]]:
     """`(json path, description, sorted shard files)` of a pattern, prefix, JSON or folder."""
     path = os.path.expanduser(os.fspath(source))
-    if _is_pattern(path) or path.endswith(SHARD_SUFFIX):
+    if is_pattern(path) or path.endswith(SHARD_SUFFIX):
         files = sorted(tf.io.gfile.glob(path))
         if not files:
             raise FileNotFoundError(f"No TFRecord shards match {path}.")
@@ -122,7 +149,7 @@ def _resolve(source, split: str | None) -> tuple[str, dict, list[str]]:
         if len(prefixes) > 1:
             raise ValueError(f"{path} matches the shards of several datasets: {sorted(prefixes)}.")
         json_path = f"{prefixes.pop()}.json"
-        description = _load_description(json_path)
+        description = load_description(json_path)
         listed = {s["file"] for s in description["shards"]}
         stale = [f for f in files if os.path.basename(f) not in listed]
         if stale:
@@ -139,7 +166,7 @@ def _resolve(source, split: str | None) -> tuple[str, dict, list[str]]:
             f"No TFRecords at {path}: expected a shard pattern (prefix-*-of-*.tfrecord), "
             "the prefix given to write_tfrecords, its .json, or a folder holding them."
         )
-    description = _load_description(json_path)
+    description = load_description(json_path)
     folder = os.path.dirname(json_path)
     files = [os.path.join(folder, s["file"]) for s in description["shards"]]
     missing = [f for f in files if not tf.io.gfile.exists(f)]
@@ -148,7 +175,7 @@ def _resolve(source, split: str | None) -> tuple[str, dict, list[str]]:
     return json_path, description, files
 
 
-def _shard_files(files, input_context, shard_index, num_shards) -> tuple[list[str], bool]:
+def shard_files(files, input_context, shard_index, num_shards) -> tuple[list[str], bool]:
     if input_context is not None:
         if shard_index is not None or num_shards is not None:
             raise ValueError("Pass either input_context or shard_index and num_shards, not both.")
@@ -175,5 +202,3 @@ def _shard_files(files, input_context, shard_index, num_shards) -> tuple[list[st
             "(write_tfrecords(..., num_shards=...))."
         )
     return list(files[shard_index::num_shards]), True
-
-

@@ -21,6 +21,11 @@ import tensorflow_datasets as tfds
 from tfk_tokfrag.data import _ops
 from tfk_tokfrag.data.builders import digit_scenes, digits, moving_digits
 from tfk_tokfrag.data.digits import DEFAULT_SEED, DIGITS_CLASS_NAMES
+from tfk_tokfrag.data.idx_files import (
+    FASHION_MNIST_CLASS_NAMES,
+    FASHION_MNIST_SPLITS,
+    fashion_mnist_examples,
+)
 from tfk_tokfrag.data.registry import (
     DatasetEntry,
     ExampleOptions,
@@ -45,6 +50,8 @@ CIFAR10_CLASS_NAMES = (
     "truck",
 )
 
+# Datasets whose examples function reads local files first (a download is the fallback).
+_READ_FROM_FILES = ("fashion_mnist",)
 _QUIET_PREPARE = tfds.download.DownloadConfig(compute_stats=tfds.download.ComputeStatsMode.SKIP)
 
 
@@ -52,7 +59,7 @@ def _builder(entry: DatasetEntry, data_dir, download: bool) -> tfds.core.Dataset
     builder = tfds.builder(entry.tfds_name, data_dir=_ops.default_data_dir(data_dir))
     if entry.source == "offline":
         builder.download_and_prepare(download_config=_QUIET_PREPARE)  # local generation
-    elif download:
+    elif download and not builder.is_prepared() and entry.name not in _READ_FROM_FILES:
         builder.download_and_prepare()
     return builder
 
@@ -158,6 +165,26 @@ register_dataset(
     class_names=DIGITS_CLASS_NAMES,
     splits={"train": 60000, "test": 10000},
     description="MNIST handwritten digits from TensorFlow Datasets.",
+)
+
+
+def _fashion_mnist(builder, split: str, options: ExampleOptions) -> tf.data.Dataset:
+    return fashion_mnist_examples(split, builder.data_dir_root, image_size=options.image_size)
+
+
+register_dataset(
+    "fashion_mnist",
+    _fashion_mnist,
+    source="tfds",
+    inputs={"image": ((28, 28, 1), "uint8")},
+    label="clothing class",
+    class_names=FASHION_MNIST_CLASS_NAMES,
+    splits=FASHION_MNIST_SPLITS,
+    description=(
+        "Fashion-MNIST (Zalando, 28x28 grey, 10 classes), read offline from Debian's "
+        "dataset-fashion-mnist IDX files in /usr/share/datasets/fashion-mnist, else "
+        "from TFDS's prepared copy."
+    ),
 )
 register_dataset(
     "cifar10",

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Sequence
 
 import keras
@@ -29,6 +28,8 @@ import tensorflow as tf
 from tfk_tokfrag import _validation
 from tfk_tokfrag.data import _ops
 from tfk_tokfrag.data import _tfrecord_codec as codec
+from tfk_tokfrag.data import _tfrecord_files as sources
+from tfk_tokfrag.data._tfrecord_files import is_tfrecord_source, shard_paths
 from tfk_tokfrag.version import __version__
 
 try:  # tqdm comes with tensorflow-datasets; Keras' Progbar stands in without it
@@ -36,32 +37,17 @@ try:  # tqdm comes with tensorflow-datasets; Keras' Progbar stands in without it
 except ImportError:  # pragma: no cover
     tqdm = None
 
+__all__ = [
+    "is_tfrecord_source",
+    "read_tfrecords",
+    "shard_paths",
+    "tfrecord_examples",
+    "tfrecord_info",
+    "verify_tfrecords",
+    "write_tfrecords",
+]
+
 IMAGE_FORMATS = ("png", "jpeg")
-
-
-def _spec_json(spec: tf.TensorSpec) -> dict:
-    return {"dtype": spec.dtype.name, "shape": spec.shape.as_list()}
-
-
-def _first_channels(ds: tf.data.Dataset) -> dict:
-    """Channels of the uint8 images/videos whose spec leaves them unknown (first example)."""
-    inputs_spec = ds.element_spec[0]
-    named = inputs_spec if isinstance(inputs_spec, dict) else {None: inputs_spec}
-    unknown = [
-        name
-        for name, spec in named.items()
-        if isinstance(spec, tf.TensorSpec)
-        and spec.dtype == tf.uint8
-        and spec.shape.rank in (3, 4)
-        and spec.shape[-1] is None
-    ]
-    if not unknown:
-        return {}
-    first = next(iter(ds.take(1)), None)
-    if first is None:
-        return {}
-    values = first[0] if isinstance(first[0], dict) else {None: first[0]}
-    return {name: int(values[name].shape[-1]) for name in unknown}
 
 
 class _Progress:
@@ -116,9 +102,10 @@ def write_tfrecords(
 
     A batched dataset is unbatched first. Batches padded in time (`padded_batch`, as
     `load_dataset` makes of variable-length clips) are cut back to their true frames
-    when the inputs are a dict with an int `"length"` (`return_lengths=True`); without a
-    length the padding frames cannot be told apart and are written as they are (write
-    the unbatched examples, e.g. `load_dataset(..., batch_size=1)`, to avoid that).
+    when the inputs are a dict with an int `"length"` (`return_lengths=True`) and one
+    input of unknown first dimension (the JSON's `cut_to_length` names it); otherwise
+    the padding cannot be told apart and is written as it is (write the unbatched
+    examples, e.g. `load_dataset(..., batch_size=1)` as `convert` does, to avoid that).
 
     Args:
         dataset: a `tf.data.Dataset` of `(inputs, label)`, batched or not.
@@ -144,10 +131,16 @@ def write_tfrecords(
 
     Example:
 
-    >>> ds = tf.data.Dataset.from_tensor_slices((np.zeros((5, 4, 4, 1), "uint8"), [0] * 5))
-    >>> info = write_tfrecords(ds, f"{tmp}/zeros", num_shards=2, progress=False)
-    >>> [s["num_examples"] for s in info["shards"]], info["num_examples"]
-    ([3, 2], 5)
+    >>> import tempfile
+    >>> prefix = os.path.join(tempfile.mkdtemp(), "train")
+    >>> images = tf.zeros([5, 4, 4, 1], tf.uint8)
+    >>> ds = tf.data.Dataset.from_tensor_slices((images, tf.range(5, dtype=tf.int64)))
+    >>> info = write_tfrecords(ds, prefix, num_shards=2, progress=False)
+    >>> [shard["num_examples"] for shard in info["shards"]]
+    [3, 2]
+    >>> read, _ = read_tfrecords(f"{prefix}-*-of-*.tfrecord")
+    >>> [int(label) for _, label in read]
+    [0, 1, 2, 3, 4]
     """
     num_shards = _validation.positive_int("num_shards", num_shards)
     _validation.choice("image_format", image_format, IMAGE_FORMATS)
@@ -178,10 +171,11 @@ def write_tfrecords(
     if _validation.check_bool("batched", batched):
         dataset = dataset.unbatch()
     record_type, is_dict, fields, label = codec.plan_fields(
-        dataset.element_spec, image_format, _first_channels(dataset)
+        dataset.element_spec, image_format, codec.first_channels(dataset)
     )
 
-    existing = _written_files(prefix)
+    cut = codec.padded_input(fields, is_dict) if batched else None
+    existing = sources.written_files(prefix)
     if existing and not overwrite:
         raise FileExistsError(
             f"{prefix} already holds TFRecords ({', '.join(existing)}); pass overwrite=True "
@@ -193,7 +187,7 @@ def write_tfrecords(
         tf.io.gfile.makedirs(os.path.dirname(prefix))
 
     encoded = dataset.map(
-        codec.encode_fn(fields, label, is_dict, jpeg_quality),
+        codec.encode_fn(fields, label, is_dict, jpeg_quality, cut),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     ).prefetch(tf.data.AUTOTUNE)
@@ -227,17 +221,17 @@ def write_tfrecords(
 
     inputs_spec, label_spec = dataset.element_spec
     description = {
-        "format": DESCRIPTION_FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format": sources.DESCRIPTION_FORMAT,
+        "format_version": sources.FORMAT_VERSION,
         "tfk_tokfrag_version": __version__,
         "record_type": record_type,
         "element_spec": {
             "inputs": (
-                {k: _spec_json(v) for k, v in inputs_spec.items()}
+                {k: codec.spec_json(v) for k, v in inputs_spec.items()}
                 if is_dict
-                else _spec_json(inputs_spec)
+                else codec.spec_json(inputs_spec)
             ),
-            "label": _spec_json(label_spec),
+            "label": codec.spec_json(label_spec),
         },
         "inputs_is_dict": is_dict,
         "features": [f.to_json() for f in fields],
@@ -247,6 +241,7 @@ def write_tfrecords(
         "class_names": class_names,
         "split": split,
         "order": "round_robin",
+        "cut_to_length": cut,
         "num_shards": num_shards,
         "shards": [
             {
@@ -277,8 +272,9 @@ def read_tfrecords(
 
     The shard files (sorted) are read by a parallel interleave over all of them, one
     record from each in turn, which gives back the order they were written in (round
-    robin); records are parsed and images/frames decoded in the graph
-    (`tf.io.decode_png` / `decode_jpeg`), in parallel, as the JSON beside them says.
+    robin; every file of the pipeline is open at once); records are parsed and
+    images/frames decoded in the graph (`tf.io.decode_png` / `decode_jpeg`), in
+    parallel, as the JSON beside them says.
     For multi-worker training, each input pipeline reads whole files: those of index
     `shard_index, shard_index + num_shards, ...`, so the pipelines read disjoint files
     that together hold every example once.
@@ -311,8 +307,8 @@ def read_tfrecords(
     _validation.check_bool("deterministic", deterministic)
     if num_parallel_reads != tf.data.AUTOTUNE:
         num_parallel_reads = _validation.positive_int("num_parallel_reads", num_parallel_reads)
-    json_path, description, files = _resolve(source, split)
-    files, sharded = _shard_files(files, input_context, shard_index, num_shards)
+    json_path, description, files = sources.resolve(source, split)
+    files, sharded = sources.shard_files(files, input_context, shard_index, num_shards)
     shards = {s["file"]: s for s in description["shards"]}
     for file in files:
         expected = shards[os.path.basename(file)]["num_bytes"]
@@ -343,10 +339,144 @@ def read_tfrecords(
     ds = ds.apply(tf.data.experimental.assert_cardinality(count))
     if sharded:  # already split by file: a distribution strategy must not split it again
         options = tf.data.Options()
-        options.experimental_distribute.auto_shard_policy = (
-            tf.data.experimental.AutoShardPolicy.OFF
-        )
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
         ds = ds.with_options(options)
     info = {**description, "json_path": json_path, "files": files}
     info["pipeline_num_examples"] = count
     return ds, info
+
+
+def tfrecord_examples(
+    source: str | os.PathLike,
+    split: str = "train",
+    *,
+    image_size: int | Sequence[int] | None = None,
+    num_frames: int | None = None,
+    return_lengths: bool = False,
+) -> tf.data.Dataset:
+    """What `load_dataset` reads from TFRecords: `read_tfrecords` plus its options.
+
+    Args:
+        source: as for `read_tfrecords`.
+        split: for a folder holding several written datasets, the one to read; a
+            folder holding one dataset without a recorded split is `"train"`.
+        image_size: resize images and frames to `(height, width)` (or an int).
+        num_frames: keep this many evenly spaced frames per clip (a stored `"length"`
+            beside the clip becomes `num_frames`).
+        return_lengths: a stored video tensor becomes `{"video", "length"}`, as for
+            video folders; stored dicts are returned as they were written.
+
+    Returns:
+        The unbatched `(inputs, label)` `tf.data.Dataset`.
+    """
+    size = _ops.as_size(image_size)
+    _ops.check_num_frames(num_frames)
+    _validation.check_bool("return_lengths", return_lengths)
+    ds, info = read_tfrecords(source, split=split)
+    kinds = {f["name"]: f["kind"] for f in info["features"]}
+    is_dict = info["inputs_is_dict"]
+    videos = [name for name, kind in kinds.items() if kind == "video"]
+    lengths = not is_dict and return_lengths and bool(videos)
+    if size is None and num_frames is None and not lengths:
+        return ds
+
+    def prepare(inputs, label):
+        named = dict(inputs) if is_dict else {next(iter(kinds)): inputs}
+        for name, kind in kinds.items():
+            if kind == "video":
+                named[name] = _ops.resize_uint8(
+                    _ops.subsample_frames(named[name], num_frames), size
+                )
+            elif kind == "image":
+                named[name] = _ops.resize_uint8(named[name], size)
+        if is_dict and num_frames is not None and len(videos) == 1 and "length" in named:
+            named["length"] = tf.constant(num_frames, named["length"].dtype)
+        if lengths:
+            return _ops.video_with_length(named[videos[0]]), label
+        return (named if is_dict else next(iter(named.values()))), label
+
+    return ds.map(prepare, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+
+def tfrecord_info(source: str | os.PathLike, split: str | None = None) -> dict:
+    """`dataset_info` for written TFRecords (read from the JSON; nothing is decoded).
+
+    A folder holding several written datasets lists each as a split (its recorded
+    split, else its prefix's name).
+    """
+    path = os.path.expanduser(os.fspath(source))
+    if not sources.is_pattern(path) and tf.io.gfile.isdir(path):
+        found = sources.descriptions_in(path)
+        if not found:
+            raise FileNotFoundError(f"No TFRecord description (*.json) in the folder {path}.")
+    else:
+        found = [sources.resolve(path, split)[0]]
+    descriptions = {p: sources.load_description(p) for p in found}
+    first = descriptions[found[0]]
+    spec = first["element_spec"]["inputs"]
+    fields = first["features"]
+    if first["inputs_is_dict"]:
+        inputs = {k: {"shape": tuple(v["shape"]), "dtype": v["dtype"]} for k, v in spec.items()}
+    else:
+        inputs = {fields[0]["name"]: {"shape": tuple(spec["shape"]), "dtype": spec["dtype"]}}
+    modalities = {"image": "image", "video": "video"}
+    kinds = [
+        "text" if f["kind"] == "bytes" and not f["shape"] else modalities.get(f["kind"])
+        for f in fields
+    ]
+    class_names = first.get("class_names")
+    return {
+        "name": path,
+        "source": "tfrecord",
+        "modalities": tuple(k for k in ("image", "text", "video") if k in kinds),
+        "inputs": inputs,
+        "label": "label",
+        "num_classes": None if class_names is None else len(class_names),
+        "class_names": None if class_names is None else tuple(class_names),
+        "splits": {
+            d.get("split") or os.path.basename(p)[: -len(".json")]: d["num_examples"]
+            for p, d in descriptions.items()
+        },
+        "description": f"{first['record_type']} TFRecords ({first['image_format']}) of {path}.",
+    }
+
+
+def verify_tfrecords(source: str | os.PathLike, *, split: str | None = None) -> dict:
+    """Reads every record of every shard and checks them against the JSON.
+
+    What to run when training stops on a `DataLossError` (TensorFlow names an offset,
+    not the file): this names the shard.
+
+    Args:
+        source: as for `read_tfrecords`.
+        split: as for `read_tfrecords`.
+
+    Returns:
+        `{shard file: number of records}`.
+
+    Raises:
+        tf.errors.DataLossError: a shard is truncated, corrupted (a record's checksum
+            fails) or holds another number of records than the JSON says; the message
+            names the file.
+    """
+    json_path, description, files = sources.resolve(source, split)
+    expected = {s["file"]: s["num_examples"] for s in description["shards"]}
+    counts = {}
+    for file in files:
+        count = 0
+        try:
+            for batch in tf.data.TFRecordDataset(file).batch(1024):
+                count += int(tf.shape(batch)[0])
+        except tf.errors.DataLossError as err:
+            raise tf.errors.DataLossError(
+                None, None, f"The shard {file} is damaged after record {count}: {err.message}"
+            ) from err
+        if count != expected[os.path.basename(file)]:
+            raise tf.errors.DataLossError(
+                None,
+                None,
+                f"The shard {file} holds {count} records; {json_path} says "
+                f"{expected[os.path.basename(file)]}.",
+            )
+        counts[file] = count
+    return counts
