@@ -1,4 +1,4 @@
-"""The `tfk-tokfrag` command line: list, train, evaluate, export, predict, tensorboard.
+"""The `tfk-tokfrag` command line: list, train, evaluate, export, predict, convert, tensorboard.
 
     tfk-tokfrag list
     tfk-tokfrag train conv_net_digits --dataset digits --epochs 60 \\
@@ -6,6 +6,7 @@
     tfk-tokfrag evaluate checkpoints/conv_net_digits/model.keras --dataset digits
     tfk-tokfrag export checkpoints/conv_net_digits/model.keras saved_models/conv_net_digits
     tfk-tokfrag predict saved_models/conv_net_digits digit.png
+    tfk-tokfrag convert my_clips/ records/train --num-shards 8
     tfk-tokfrag tensorboard --logdir runs
 
 Errors a user can make end with one line on stderr and exit status 2, not a traceback.
@@ -24,7 +25,7 @@ import keras  # noqa: E402  (after quieting TensorFlow's C++ start-up logs)
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from tfk_tokfrag.data import dataset_info, list_datasets, load_dataset  # noqa: E402
+from tfk_tokfrag.data import convert, dataset_info, list_datasets, load_dataset  # noqa: E402
 from tfk_tokfrag.export import (  # noqa: E402
     InputSignature,
     evaluate_saved_model,
@@ -113,6 +114,20 @@ def _build_parser() -> argparse.ArgumentParser:
         "multimodal models NAME=VALUE per input, e.g. image=a.png text='a three'",
     )
     predict.add_argument("--top", type=int, default=3)
+
+    conv = sub.add_parser(
+        "convert", help="write a dataset as sharded TFRecords (for big data and many workers)"
+    )
+    conv.add_argument("source", help="a dataset name, a folder, or TFRecords")
+    conv.add_argument("dest", help="prefix of the files written, e.g. records/train")
+    conv.add_argument("--num-shards", type=int, required=True)
+    conv.add_argument("--split", default="train")
+    conv.add_argument("--image-format", choices=("png", "jpeg"), default="png")
+    conv.add_argument("--jpeg-quality", type=int, default=95)
+    conv.add_argument("--image-size", type=int, nargs=2, metavar=("HEIGHT", "WIDTH"))
+    conv.add_argument("--num-frames", type=int)
+    conv.add_argument("--data-dir", help="TFDS data folder")
+    conv.add_argument("--overwrite", action="store_true", help="replace existing shards")
 
     tensorboard = sub.add_parser("tensorboard", help="start TensorBoard on 127.0.0.1")
     tensorboard.add_argument("--logdir", default="runs")
@@ -230,6 +245,18 @@ def _cmd_predict(args) -> int:
     return 0
 
 
+def _cmd_convert(args) -> int:
+    description = convert(
+        args.source, args.dest, num_shards=args.num_shards, split=args.split,
+        image_format=args.image_format, jpeg_quality=args.jpeg_quality,
+        overwrite=args.overwrite, image_size=args.image_size, num_frames=args.num_frames,
+        data_dir=args.data_dir,
+    )
+    print(f"Wrote {description['num_examples']} examples in {args.num_shards} shards: "
+          f"{args.dest}-*-of-{args.num_shards:05d}.tfrecord (+ {args.dest}.json)")
+    return 0
+
+
 def _cmd_tensorboard(args) -> int:
     _require_path(args.logdir, "the log folder")
     try:
@@ -249,6 +276,7 @@ _COMMANDS = {
     "evaluate": _cmd_evaluate,
     "export": _cmd_export,
     "predict": _cmd_predict,
+    "convert": _cmd_convert,
     "tensorboard": _cmd_tensorboard,
 }
 
@@ -257,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
-    except (CliError, ValueError, FileNotFoundError, NotADirectoryError) as error:
+    except (CliError, ValueError, FileNotFoundError, FileExistsError, NotADirectoryError,
+            IsADirectoryError, PermissionError) as error:
         message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2

@@ -11,7 +11,7 @@ import pytest
 import tensorflow as tf
 
 from tfk_tokfrag import cli
-from tfk_tokfrag.data import load_digits_arrays
+from tfk_tokfrag.data import load_dataset, load_digits_arrays
 from tfk_tokfrag.export import export_saved_model
 from tfk_tokfrag.models import adapt_text_vocabulary, get_model
 
@@ -237,3 +237,21 @@ def test_predict_multimodal_named_inputs(tmp_path, capsys):
     assert len(capsys.readouterr().out.strip().splitlines()) == 1
     assert cli.main(args[:-1]) == 2
     assert "missing inputs: ['video']" in capsys.readouterr().err
+
+
+def test_convert_writes_shards_that_load_dataset_reads_back(tmp_path, capsys):
+    dest = str(tmp_path / "records" / "test")
+    assert cli.main(["convert", "digits", dest, "--split", "test", "--num-shards", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Wrote 359 examples in 3 shards" in out
+    assert sorted(os.listdir(tmp_path / "records")) == [
+        "test-00000-of-00003.tfrecord", "test-00001-of-00003.tfrecord",
+        "test-00002-of-00003.tfrecord", "test.json",
+    ]
+    source = load_dataset("digits", "test", batch_size=64, shuffle=False)
+    again = load_dataset(dest, "test", batch_size=64, shuffle=False)
+    for (a, y), (b, z) in zip(source, again, strict=True):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(y.numpy(), z.numpy())
+    assert cli.main(["convert", "digits", dest, "--split", "test", "--num-shards", "3"]) == 2
+    assert "overwrite" in capsys.readouterr().err

@@ -10,6 +10,7 @@ import scipy.signal
 import tensorflow as tf
 
 from tfk_tokfrag._warnings import TokfragWarning
+from tfk_tokfrag.data import dataset_info, load_dataset
 from tfk_tokfrag.data.audio_files import audio_folder, audio_info, read_wav_header, resample_audio
 from tfk_tokfrag.layers import TemporalFragmenter
 
@@ -254,3 +255,22 @@ def test_temporal_fragmenter_frames_raw_audio(tmp_path):
     fragments = next(iter(ds.map(lambda a, y: (fragmenter(a), y))))[0]
     np.testing.assert_array_equal(fragments, expected)
     assert fragments.shape == (4, 400, 1)
+
+
+def test_load_dataset_reads_audio_class_folders(tmp_path):
+    for name, freq in (("low", 220.0), ("high", 880.0)):
+        for i, n in enumerate((800, 1000)):
+            write_pcm16(tmp_path / "train" / name / f"{i}.wav", to_int16(sine(8000, n, freq)), 8000)
+    batches = list(load_dataset(str(tmp_path), "train", batch_size=4, shuffle=False,
+                                return_lengths=True))
+    (inputs, labels), = batches
+    assert inputs["audio"].shape == (4, 1000, 1) and inputs["audio"].dtype == tf.float32
+    assert inputs["length"].numpy().tolist() == [800, 1000, 800, 1000]
+    assert labels.numpy().tolist() == [0, 0, 1, 1]  # class folders sorted: high, low
+    expected = to_int16(sine(8000, 800, 880.0)).astype(np.float32) / 32768
+    np.testing.assert_array_equal(inputs["audio"][0, :800].numpy(), expected)
+    fixed = next(iter(load_dataset(str(tmp_path), "train", batch_size=4, shuffle=False,
+                                   sample_rate=4000, num_samples=300)))[0]
+    assert fixed.shape == (4, 300, 1)
+    info = dataset_info(str(tmp_path))
+    assert info["class_names"] == ("high", "low") and info["splits"] == {"train": 4}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfk_tokfrag.data import idx_files
+from tfk_tokfrag.data import dataset_info, idx_files, load_dataset
 from tfk_tokfrag.data.idx_files import (
     fashion_mnist_examples,
     idx_folder,
@@ -152,3 +152,11 @@ def test_fashion_mnist_missing_says_how_to_get_it(tmp_path, monkeypatch):
         fashion_mnist_examples("train", data_dir=tmp_path / "tfds")
     assert "download_and_prepare()" in str(error.value)
     assert str(tmp_path / "tfds") in str(error.value)
+
+
+def test_load_dataset_and_dataset_info_read_an_idx_folder(tmp_path):
+    arrays = write_mnist_folder(tmp_path / "mnist", num_train=5, num_test=4)
+    images, labels = next(iter(load_dataset(str(tmp_path / "mnist"), "test", batch_size=8)))
+    np.testing.assert_array_equal(images.numpy()[..., 0], arrays["test"][0])
+    np.testing.assert_array_equal(labels.numpy(), arrays["test"][1])
+    assert dataset_info(str(tmp_path / "mnist"))["splits"] == {"train": 5, "test": 4}

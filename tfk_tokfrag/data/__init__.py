@@ -8,9 +8,12 @@ registers the offline TFDS builders `digits`, `moving_digits` and `digit_scenes`
 """
 
 from tfk_tokfrag.data import builders  # noqa: F401  (registers the TFDS builders)
+from tfk_tokfrag.data.audio_files import audio_folder
 from tfk_tokfrag.data.clip_files import write_clips
+from tfk_tokfrag.data.convert import convert
 from tfk_tokfrag.data.digits import DIGITS_CLASS_NAMES, load_digits_arrays, stratified_split
 from tfk_tokfrag.data.folders import image_folder, text_folder, video_folder
+from tfk_tokfrag.data.idx_files import idx_folder, read_idx
 from tfk_tokfrag.data.load_dataset import load_dataset
 from tfk_tokfrag.data.pipeline import array_pipeline, batch_pipeline, digits_dataset
 from tfk_tokfrag.data.registry import (
@@ -22,24 +25,35 @@ from tfk_tokfrag.data.registry import (
     register_dataset,
 )
 from tfk_tokfrag.data.tfds_sources import read_split
+from tfk_tokfrag.data.tfrecords import read_tfrecords, verify_tfrecords, write_tfrecords
+from tfk_tokfrag.data.ts_files import read_ts_file, ts_examples
 
 __all__ = [
     "DIGITS_CLASS_NAMES",
     "DatasetEntry",
     "ExampleOptions",
     "array_pipeline",
+    "audio_folder",
+    "convert",
     "batch_pipeline",
     "dataset_info",
     "digits_dataset",
     "get_dataset_entry",
+    "idx_folder",
     "image_folder",
     "list_datasets",
     "load_dataset",
     "load_digits_arrays",
+    "read_idx",
     "read_split",
+    "read_tfrecords",
+    "read_ts_file",
     "register_dataset",
     "stratified_split",
     "text_folder",
+    "ts_examples",
+    "verify_tfrecords",
     "video_folder",
     "write_clips",
+    "write_tfrecords",
 ]

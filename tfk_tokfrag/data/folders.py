@@ -1,20 +1,24 @@
-"""The user's own files: which reader a folder needs, and what it holds.
+"""The user's own files: what a path holds, and the reader for it.
 
-Layout (the class of an example is the name of its folder):
+`load_dataset(path, split)` and `dataset_info(path)` come here for anything that is not
+a registered name. Checked in this order:
 
-    root/<class_name>/<file>                    one class per sub-folder
-    root/<split>/<class_name>/<file>            optional split folders (train, test, ...)
+* sharded TFRecords written by `write_tfrecords` (a `prefix-*-of-*.tfrecord` pattern,
+  the prefix, its JSON, or a folder holding them): `tfrecords.tfrecord_examples`;
+* a UCR/UEA time-series archive problem (`<Name>_TRAIN.ts` / `<Name>_TEST.ts`, or one
+  `.ts` file): `ts_files.ts_examples`, float32 `(time, channels)`;
+* an MNIST-style IDX folder (`train-images-idx3-ubyte[.gz]`, ...): `idx_files.idx_folder`;
+* class folders (the class of an example is the name of its folder):
 
-* images: `*.png`, `*.jpg`, `*.jpeg`, `*.gif`, `*.bmp`, decoded with
-  `tf.io.decode_image` into uint8 `(H, W, C)`;
-* texts: `*.txt`, read as one UTF-8 string per file;
-* clips: either a folder of frame images, ordered by file name
-  (`root/<class>/<clip>/frame_00000.png`, ...), or a `.npy` file holding a uint8 array
-  `(T, H, W, C)` (or `(T, H, W)` for one channel), as written by
-  `tfk_tokfrag.data.clip_files.write_clips`. Decoded into uint8 `(T, H, W, C)`; no
-  video codec (and no downloaded binary) is involved.
+      root/<class_name>/<file>                    one class per sub-folder
+      root/<split>/<class_name>/<file>            optional split folders (train, test, ...)
 
-Labels are int64: the index of the class folder in `class_names`, which defaults to the
+  holding images (`image_folder`: `.png .jpg .jpeg .gif .bmp` -> uint8 `(H, W, C)`),
+  texts (`text_folder`: `.txt`, one string per file), audio (`audio_files.audio_folder`:
+  `.wav` -> float32 `(samples, channels)`) or clips (`video_folder`: folders of frame
+  images or `.npy` uint8 arrays -> uint8 `(T, H, W, C)`).
+
+Labels are int64: the index of the class in `class_names`, which defaults to the
 sorted sub-folder names. Files are listed in a fixed order (class, then file name).
 """
 
@@ -26,18 +30,22 @@ from collections.abc import Sequence
 import tensorflow as tf
 
 from tfk_tokfrag.data import _ops
+from tfk_tokfrag.data.audio_files import AUDIO_SUFFIXES, audio_folder, audio_info, audio_with_length
 from tfk_tokfrag.data.class_folders import (
     SPLIT_FOLDERS,
     class_folders,
     resolve_split,
     scan_files,
 )
+from tfk_tokfrag.data.idx_files import idx_folder, idx_info, is_idx_folder
 from tfk_tokfrag.data.image_folder import IMAGE_SUFFIXES, image_folder
 from tfk_tokfrag.data.text_folder import TEXT_SUFFIXES, text_folder
+from tfk_tokfrag.data.tfrecords import is_tfrecord_source, tfrecord_examples, tfrecord_info
 from tfk_tokfrag.data.ts_files import is_ts_source, ts_examples, ts_info
 from tfk_tokfrag.data.video_folder import CLIP_SUFFIXES, scan_clips, video_folder
 
 __all__ = [
+    "AUDIO_SUFFIXES",
     "CLIP_SUFFIXES",
     "IMAGE_SUFFIXES",
     "SPLIT_FOLDERS",
@@ -70,7 +78,7 @@ def looks_like_path(name_or_path) -> bool:
 
 
 def detect_kind(root) -> str:
-    """`"image"`, `"text"` or `"video"`, from the files of the first class folder."""
+    """`"image"`, `"text"`, `"audio"` or `"video"`, from the files of the class folders."""
     folders, _ = class_folders(root, None)
     for folder in folders:
         entries = sorted(os.listdir(folder))
@@ -78,6 +86,8 @@ def detect_kind(root) -> str:
             return "image"
         if any(e.lower().endswith(TEXT_SUFFIXES) for e in entries):
             return "text"
+        if any(e.lower().endswith(AUDIO_SUFFIXES) for e in entries):
+            return "audio"
         if any(
             e.lower().endswith(CLIP_SUFFIXES) or os.path.isdir(os.path.join(folder, e))
             for e in entries
@@ -85,7 +95,8 @@ def detect_kind(root) -> str:
             return "video"
     raise ValueError(
         f"Cannot tell what {os.fspath(root)} holds: no image ({', '.join(IMAGE_SUFFIXES)}), "
-        "text (.txt) or clip (.npy or a folder of frames) files in its class folders."
+        "text (.txt), audio (.wav) or clip (.npy or a folder of frames) files in its "
+        "class folders."
     )
 
 
@@ -97,49 +108,69 @@ def folder_examples(
     num_frames: int | None = None,
     return_lengths: bool = False,
     class_names: Sequence[str] | None = None,
+    sample_rate: int | None = None,
+    num_samples: int | None = None,
 ) -> tf.data.Dataset:
-    """Unbatched `(inputs, label)` of a folder's split, its kind detected.
-
-    What `load_dataset` reads from a folder: `image_folder`, `text_folder` or
-    `video_folder` on `resolve_split(root, split)`.
+    """Unbatched `(inputs, label)` of a path's split, its format detected (see above).
 
     Args:
-        root: the folder of class folders (or of split folders of class folders).
-        split: the split folder to read; a folder without split folders is `"train"`.
+        root: TFRecords, a `.ts` archive folder or file, an IDX folder, or a folder of
+            class folders (or of split folders of class folders).
+        split: the split to read; a class-folder tree without split folders is
+            `"train"`.
         image_size: images and video frames: `(height, width)` (or an int) to resize to.
         num_frames: videos: keep this many evenly spaced frames per clip.
-        return_lengths: videos: the inputs become `{"video", "length"}` (int32 number
-            of frames, before any padding).
-        class_names: the class folders to read, in label order (default: all, sorted).
+        return_lengths: videos, audio and series: the inputs become a dict with the
+            examples and their int32 `"length"` (before any padding).
+        class_names: the classes to read, in label order (default: all).
+        sample_rate: audio: resample every clip to this rate (Hz).
+        num_samples: audio: crop or zero-pad every clip to this many samples.
     """
+    if is_tfrecord_source(root):
+        if class_names is not None:
+            raise ValueError("class_names does not apply to TFRecords: they store labels.")
+        return tfrecord_examples(root, split, image_size=image_size, num_frames=num_frames,
+                                 return_lengths=return_lengths)
     if is_ts_source(root):
         return ts_examples(root, split, return_lengths=return_lengths, class_names=class_names)[0]
+    if is_idx_folder(root):
+        return idx_folder(root, split, image_size=image_size, class_names=class_names)[0]
     root = resolve_split(root, split)
     kind = detect_kind(root)
     if kind == "image":
         return image_folder(root, image_size=image_size, class_names=class_names)[0]
     if kind == "text":
         return text_folder(root, class_names=class_names)[0]
-    ds, _ = video_folder(
-        root, image_size=image_size, num_frames=num_frames, class_names=class_names
-    )
-    if return_lengths:
-        ds = ds.map(
-            lambda v, y: (_ops.video_with_length(v), y), num_parallel_calls=tf.data.AUTOTUNE
+    if kind == "audio":
+        ds, _ = audio_folder(root, sample_rate=sample_rate, num_samples=num_samples,
+                             class_names=class_names)
+        with_length = audio_with_length
+    else:
+        ds, _ = video_folder(
+            root, image_size=image_size, num_frames=num_frames, class_names=class_names
         )
+        with_length = _ops.video_with_length
+    if return_lengths:
+        ds = ds.map(lambda x, y: (with_length(x), y), num_parallel_calls=tf.data.AUTOTUNE)
     return ds
 
 
 def folder_info(root: str | os.PathLike) -> dict:
     """`dataset_info` for a folder: kind, class names and counts (nothing decoded)."""
+    if is_tfrecord_source(root):
+        return tfrecord_info(root)
     root = os.path.expanduser(os.fspath(root))
     if not os.path.exists(root):
         raise FileNotFoundError(f"Dataset folder does not exist: {root}")
     if is_ts_source(root):
         return ts_info(root)
+    if is_idx_folder(root):
+        return idx_info(root)
     splits = [s for s in SPLIT_FOLDERS if os.path.isdir(os.path.join(root, s))]
     split_roots = {s: os.path.join(root, s) for s in splits} or {"train": root}
     kind = detect_kind(next(iter(split_roots.values())))
+    if kind == "audio":
+        return audio_info(root)
     sizes, class_names = {}, None
     for split, split_root in split_roots.items():
         if kind == "video":
@@ -163,6 +194,3 @@ def folder_info(root: str | os.PathLike) -> dict:
         "description": f"{kind} files per class folder in {root}.",
     }
 
-
-# TODO(integration): temporary aliases for modules written before the split; remove.
-_class_folders, _scan_files = class_folders, scan_files

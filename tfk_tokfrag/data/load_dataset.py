@@ -37,6 +37,8 @@ def load_dataset(
     class_names: Sequence[str] | None = None,
     download: bool = False,
     shuffle_epoch: tf.Variable | None = None,
+    sample_rate: int | None = None,
+    num_samples: int | None = None,
 ) -> tf.data.Dataset:
     """A batched, prefetched `tf.data.Dataset` of `(inputs, label)` for training.
 
@@ -50,14 +52,35 @@ def load_dataset(
     have different lengths) -> `map_fn` on each batch's inputs (parallel, order kept) ->
     `prefetch`.
 
-    Variable-length clips (`moving_digits`, video folders without `num_frames`) are
-    zero-padded at the end of the time axis to the longest clip of the batch; the
-    padding frames are all zeros. `return_lengths=True` makes the inputs
-    `{"video": ..., "length": int32 (batch,)}` so a model can mask them.
+    What it reads, one line each (a name is looked up first, then a path's format is
+    detected by `tfk_tokfrag.data.folders`):
+
+    * a registered name (`list_datasets()`): the offline builders `digits`,
+      `moving_digits`, `digit_scenes`; `fashion_mnist` (Debian's IDX files, offline);
+      TFDS `mnist`, `cifar10`, `imdb_reviews`, `ucf101`, `moving_mnist` if prepared;
+    * image class folders (`.png .jpg .jpeg .gif .bmp`) -> uint8 `(H, W, C)`;
+    * text class folders (`.txt`, one example per file) -> string;
+    * video class folders: video files (`.mp4 .avi .mov .mkv .webm .m4v`, decoded with
+      PyAV, sampled while decoding), folders of frame images, or `.npy` uint8 arrays
+      -> uint8 `(T, H, W, C)`;
+    * audio class folders (`.wav`: PCM 8-32 bit or float) -> float32
+      `(samples, channels)`, resampled in-graph to `sample_rate`, cut or padded to
+      `num_samples`;
+    * a UCR/UEA time-series archive problem (`<Name>_TRAIN.ts` / `<Name>_TEST.ts`) or
+      one `.ts` file -> float32 `(time, channels)` (`NaN` where missing);
+    * an MNIST-style IDX folder (`train-images-idx3-ubyte[.gz]`, ...) -> uint8
+      `(H, W, 1)`;
+    * sharded TFRecords written by `write_tfrecords` (`prefix-*-of-*.tfrecord`, the
+      prefix, or their folder): parallel interleave, decoded in-graph.
+
+    Variable-length examples (clips, audio, series) are zero-padded at the end of the
+    time axis to the longest of the batch. `return_lengths=True` makes the inputs a
+    dict with the examples (`"video"`, `"audio"` or `"series"`) and their int32
+    `"length"` before padding, so a model can mask them.
 
     Args:
-        name_or_path: a name from `list_datasets()`, or a folder of images, texts or
-            clips per class (see `tfk_tokfrag.data.folders`; the kind is detected).
+        name_or_path: a name from `list_datasets()`, or a path in one of the formats
+            above (see `tfk_tokfrag.data.folders`; the format is detected).
         split: `"train"`, `"test"`, ... For folders: `root/<split>/` if the folder has
             split folders, else the whole folder is the `"train"` split.
         batch_size: examples per batch.
@@ -85,6 +108,8 @@ def load_dataset(
             of each pass is then a function of `seed` and that epoch, so a resumed
             run sees the order of an uninterrupted one (see `batch_pipeline`;
             `tfk_tokfrag.training.EpochVariable` keeps it up to date in `fit`).
+        sample_rate: audio folders: resample every clip to this rate (Hz).
+        num_samples: audio folders: crop or zero-pad every clip to this many samples.
 
     Returns:
         A `tf.data.Dataset` of `(inputs, label)` batches.
@@ -109,6 +134,8 @@ def load_dataset(
             num_frames=num_frames,
             return_lengths=return_lengths,
             class_names=class_names,
+            sample_rate=sample_rate,
+            num_samples=num_samples,
         )
     else:
         if class_names is not None:
