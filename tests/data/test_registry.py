@@ -37,6 +37,7 @@ def test_list_and_info():
         "imdb_reviews",
         "ucf101",
         "moving_mnist",
+        "fashion_mnist",
     }
     info = dataset_info("digit_scenes")
     assert info["modalities"] == ("image", "text", "video")
@@ -44,6 +45,9 @@ def test_list_and_info():
     assert info["splits"] == {"train": 4000, "test": 1000}
     assert dataset_info("moving_digits")["class_names"][:3] == ("E", "NE", "N")
     assert len(dataset_info("ucf101")["class_names"]) == 101
+    fashion = dataset_info("fashion_mnist")
+    assert fashion["splits"] == {"train": 60000, "test": 10000}
+    assert fashion["class_names"][0] == "T-shirt/top" and fashion["num_classes"] == 10
 
 
 def test_entries_are_what_dataset_info_describes():
