@@ -37,6 +37,8 @@ setup(
         "importlib_resources>=6",
     ],
     extras_require={
+        # Video files (.mp4, .avi, ...): PyAV, whose wheels ship FFmpeg.
+        "video": ["av>=14"],
         "dev": [
             "pytest>=8",
             "pytest-xdist>=3.5",
@@ -47,6 +49,8 @@ setup(
             "ipykernel>=6.29",
             "matplotlib>=3.8",
             "pillow>=10",
+            # Only to compare our video decoding with OpenCV's in the tests.
+            "opencv-python-headless>=4.8",
         ],
     },
     entry_points={"console_scripts": ["tfk-tokfrag=tfk_tokfrag.cli:main"]},

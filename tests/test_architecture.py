@@ -15,7 +15,7 @@ ALLOWED = {
     "layers": BASE,
     "models": BASE | {"layers"},
     "data": BASE,
-    "export": BASE,
+    "export": BASE | {"data"},  # reading request files (video files) is data reading
     "monitoring": BASE | {"layers"},
     "training": BASE | {"layers", "models", "data", "export", "monitoring"},
 }

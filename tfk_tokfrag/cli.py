@@ -110,7 +110,8 @@ def _build_parser() -> argparse.ArgumentParser:
     predict.add_argument(
         "inputs", nargs="+",
         help="image files; text (a .txt file: one input per line, or the text itself); "
-        "a video as a folder of frame images or a .npy uint8 (T, H, W, C) array; for "
+        "a video as a video file (.mp4 .avi ...; decoded with PyAV: the SavedModel itself "
+        "takes uint8 frames), a folder of frame images or a .npy uint8 (T, H, W, C) array; for "
         "multimodal models NAME=VALUE per input, e.g. image=a.png text='a three'",
     )
     predict.add_argument("--top", type=int, default=3)

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import av
 import keras
 import numpy as np
 import pytest
@@ -102,7 +103,6 @@ def test_train_export_evaluate_predict(tmp_path, capsys):
 
 @pytest.mark.large
 def test_predict_video_inputs_and_errors(tmp_path, capsys):
-
     model = get_model("lstm_video_moving_digits", encoder_filters=(4,), encoder_dim=8,
                       lstm_units=4)
     export_saved_model(model, tmp_path / "video_model",
@@ -113,10 +113,17 @@ def test_predict_video_inputs_and_errors(tmp_path, capsys):
     frames.mkdir()
     for i, frame in enumerate(clip[:5]):
         (frames / f"{i:03d}.png").write_bytes(tf.io.encode_png(frame).numpy())
+    # An .mp4 file, decoded with PyAV outside the graph (grey frames from RGB).
+    with av.open(str(tmp_path / "clip.mp4"), "w") as container:
+        stream = container.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+        for frame in np.repeat(clip, 3, axis=-1):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        container.mux(stream.encode())
     assert cli.main(["predict", str(tmp_path / "video_model"), str(tmp_path / "clip.npy"),
-                     str(frames)]) == 0
+                     str(frames), str(tmp_path / "clip.mp4")]) == 0
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 2
+    assert len(out) == 3 and out[2].startswith(f"{tmp_path / 'clip.mp4'}: ")
     empty = tmp_path / "empty_clip"
     empty.mkdir()
     assert cli.main(["predict", str(tmp_path / "video_model"), str(empty)]) == 2

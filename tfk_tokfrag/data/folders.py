@@ -42,6 +42,7 @@ from tfk_tokfrag.data.image_folder import IMAGE_SUFFIXES, image_folder
 from tfk_tokfrag.data.text_folder import TEXT_SUFFIXES, text_folder
 from tfk_tokfrag.data.tfrecords import is_tfrecord_source, tfrecord_examples, tfrecord_info
 from tfk_tokfrag.data.ts_files import is_ts_source, ts_examples, ts_info
+from tfk_tokfrag.data.video_files import VIDEO_FILE_SUFFIXES
 from tfk_tokfrag.data.video_folder import CLIP_SUFFIXES, scan_clips, video_folder
 
 __all__ = [
@@ -89,14 +90,15 @@ def detect_kind(root) -> str:
         if any(e.lower().endswith(AUDIO_SUFFIXES) for e in entries):
             return "audio"
         if any(
-            e.lower().endswith(CLIP_SUFFIXES) or os.path.isdir(os.path.join(folder, e))
+            e.lower().endswith(CLIP_SUFFIXES + VIDEO_FILE_SUFFIXES)
+            or os.path.isdir(os.path.join(folder, e))
             for e in entries
         ):
             return "video"
     raise ValueError(
         f"Cannot tell what {os.fspath(root)} holds: no image ({', '.join(IMAGE_SUFFIXES)}), "
-        "text (.txt), audio (.wav) or clip (.npy or a folder of frames) files in its "
-        "class folders."
+        "text (.txt), audio (.wav) or clip (video files, .npy or a folder of frames) "
+        "files in its class folders."
     )
 
 
@@ -110,6 +112,8 @@ def folder_examples(
     class_names: Sequence[str] | None = None,
     sample_rate: int | None = None,
     num_samples: int | None = None,
+    fps: float | None = None,
+    on_error: str = "raise",
 ) -> tf.data.Dataset:
     """Unbatched `(inputs, label)` of a path's split, its format detected (see above).
 
@@ -125,6 +129,9 @@ def folder_examples(
         class_names: the classes to read, in label order (default: all).
         sample_rate: audio: resample every clip to this rate (Hz).
         num_samples: audio: crop or zero-pad every clip to this many samples.
+        fps: video files: sample every clip at this frame rate while decoding.
+        on_error: video and audio files: `"raise"` (a bad file stops the pass, named)
+            or `"skip"` (bad files are left out, counted and listed in one warning).
     """
     if is_tfrecord_source(root):
         if class_names is not None:
@@ -143,12 +150,11 @@ def folder_examples(
         return text_folder(root, class_names=class_names)[0]
     if kind == "audio":
         ds, _ = audio_folder(root, sample_rate=sample_rate, num_samples=num_samples,
-                             class_names=class_names)
+                             class_names=class_names, on_error=on_error)
         with_length = audio_with_length
     else:
-        ds, _ = video_folder(
-            root, image_size=image_size, num_frames=num_frames, class_names=class_names
-        )
+        ds, _ = video_folder(root, image_size=image_size, num_frames=num_frames,
+                             class_names=class_names, fps=fps, on_error=on_error)
         with_length = _ops.video_with_length
     if return_lengths:
         ds = ds.map(lambda x, y: (with_length(x), y), num_parallel_calls=tf.data.AUTOTUNE)
@@ -174,8 +180,8 @@ def folder_info(root: str | os.PathLike) -> dict:
     sizes, class_names = {}, None
     for split, split_root in split_roots.items():
         if kind == "video":
-            frame_clips, npy_clips, names = scan_clips(split_root, None)
-            sizes[split] = len(frame_clips) + len(npy_clips)
+            frame_clips, npy_clips, file_clips, names = scan_clips(split_root, None)
+            sizes[split] = len(frame_clips) + len(npy_clips) + len(file_clips)
         else:
             suffixes = IMAGE_SUFFIXES if kind == "image" else TEXT_SUFFIXES
             paths, _, names = scan_files(split_root, suffixes, None, kind)

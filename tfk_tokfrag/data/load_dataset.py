@@ -39,6 +39,8 @@ def load_dataset(
     shuffle_epoch: tf.Variable | None = None,
     sample_rate: int | None = None,
     num_samples: int | None = None,
+    fps: float | None = None,
+    on_error: str = "raise",
 ) -> tf.data.Dataset:
     """A batched, prefetched `tf.data.Dataset` of `(inputs, label)` for training.
 
@@ -110,6 +112,10 @@ def load_dataset(
             `tfk_tokfrag.training.EpochVariable` keeps it up to date in `fit`).
         sample_rate: audio folders: resample every clip to this rate (Hz).
         num_samples: audio folders: crop or zero-pad every clip to this many samples.
+        fps: video files: sample every clip at this frame rate while decoding (with
+            `num_frames`, a cap on the frames kept); a long clip is never held decoded.
+        on_error: video and audio files: `"raise"` stops at a bad file, naming it;
+            `"skip"` leaves bad files out and lists them in one warning.
 
     Returns:
         A `tf.data.Dataset` of `(inputs, label)` batches.
@@ -136,6 +142,8 @@ def load_dataset(
             class_names=class_names,
             sample_rate=sample_rate,
             num_samples=num_samples,
+            fps=fps,
+            on_error=on_error,
         )
     else:
         if class_names is not None:

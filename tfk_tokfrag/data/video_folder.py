@@ -1,9 +1,10 @@
 """`video_folder`: clips per class folder -> `(uint8 video (T, H, W, C), label)` examples.
 
-A clip is a folder of frame images, ordered by file name
-(`root/<class>/<clip>/frame_00000.png`, ...), or a `.npy` file holding a uint8 array
-`(T, H, W, C)` (or `(T, H, W)` for one channel), as `tfk_tokfrag.data.write_clips`
-writes them.
+A clip is a video file (`.mp4 .avi .mov .mkv .webm .m4v`, decoded with PyAV by
+`tfk_tokfrag.data.video_files`, sampled while decoding), a folder of frame images,
+ordered by file name (`root/<class>/<clip>/frame_00000.png`, ...), or a `.npy` file
+holding a uint8 array `(T, H, W, C)` (or `(T, H, W)` for one channel), as
+`tfk_tokfrag.data.write_clips` writes them.
 """
 
 from __future__ import annotations
@@ -17,14 +18,20 @@ import tensorflow as tf
 from tfk_tokfrag.data import _ops
 from tfk_tokfrag.data.class_folders import class_folders, list_files
 from tfk_tokfrag.data.image_folder import IMAGE_SUFFIXES, first_image_shape
+from tfk_tokfrag.data.video_files import (
+    VIDEO_FILE_SUFFIXES,
+    check_fps,
+    video_file_examples,
+    video_frame_size,
+)
 
 CLIP_SUFFIXES = (".npy",)
 
 
 def scan_clips(root, class_names):
-    """`(frame clips, npy clips, class_names)`: `([frame paths], label)` and `(path, label)`."""
+    """`(frame clips, npy clips, video files, class_names)`, clips as `(paths, label)`."""
     folders, class_names = class_folders(root, class_names)
-    frame_clips, npy_clips = [], []  # (frame paths, label), (npy path, label)
+    frame_clips, npy_clips, file_clips = [], [], []  # ([frame paths] or path, label)
     for label, folder in enumerate(folders):
         entries = sorted(os.listdir(folder))
         clips = 0
@@ -49,12 +56,15 @@ def scan_clips(root, class_names):
                     raise ValueError(f"Clip file {path} has no frames (shape {shape}).")
                 npy_clips.append((path, label))
                 clips += 1
+            elif entry.lower().endswith(VIDEO_FILE_SUFFIXES) and os.path.isfile(path):
+                file_clips.append((path, label))
+                clips += 1
         if not clips:
             raise ValueError(
                 f"Class folder {folder} has no clips: expected folders of frame images "
-                "or .npy files."
+                "or .npy files, or video files (" + " ".join(VIDEO_FILE_SUFFIXES) + ")."
             )
-    return frame_clips, npy_clips, class_names
+    return frame_clips, npy_clips, file_clips, class_names
 
 
 def _load_npy(path, channels):
@@ -85,11 +95,14 @@ def video_folder(
     num_frames: int | None = None,
     channels: int | None = None,
     class_names: Sequence[str] | None = None,
+    fps: float | None = None,
+    on_error: str = "raise",
 ) -> tuple[tf.data.Dataset, list[str]]:
     """Unbatched `(video uint8 (T, H, W, C), label int64)` from clips per class folder.
 
-    A clip is a folder of frame images (sorted by file name) or a `.npy` uint8 array
-    `(T, H, W, C)` / `(T, H, W)`; both may be mixed (frame folders come first).
+    A clip is a folder of frame images (sorted by file name), a `.npy` uint8 array
+    `(T, H, W, C)` / `(T, H, W)`, or a video file (PyAV; `video_files.decode_video_file`);
+    all may be mixed (frame folders come first, then arrays, then video files).
 
     Args:
         root: the folder of class folders.
@@ -97,19 +110,25 @@ def video_folder(
             the first clip's first frame.
         num_frames: keep this many evenly spaced frames per clip (short clips repeat
             frames); `None`: all frames, so `T` varies between clips.
-        channels: 1, 3 or 4; `None`: those of the first clip.
+        channels: 1, 3 or 4; `None`: those of the first clip (3 for video files).
         class_names: the class folders to read, in label order (default: all, sorted).
+        fps: video files: sample at this frame rate (by timestamp) while decoding.
+        on_error: video files: `"raise"` stops at a bad file naming it; `"skip"`
+            leaves bad files out and lists them in one warning after the first pass.
 
     Returns:
         `(dataset, class_names)`.
     """
     _ops.check_num_frames(num_frames)
-    frame_clips, npy_clips, class_names = scan_clips(root, class_names)
+    check_fps(fps)
+    frame_clips, npy_clips, file_clips, class_names = scan_clips(root, class_names)
     if frame_clips:
         first_shape = first_image_shape(frame_clips[0][0][0], channels)
-    else:
+    elif npy_clips:
         first_shape = np.load(npy_clips[0][0], mmap_mode="r").shape[1:]
         first_shape = first_shape if len(first_shape) == 3 else (*first_shape, 1)
+    else:
+        first_shape = (*video_frame_size(file_clips[0][0]), channels or 3)
     channels = channels or first_shape[-1]
     size = _ops.as_size(image_size) or tuple(first_shape[:2])
 
@@ -150,6 +169,12 @@ def video_folder(
 
         ds = tf.data.Dataset.from_tensor_slices((paths, labels))
         parts.append(ds.map(_load_array, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True))
+    if file_clips:
+        parts.append(video_file_examples(
+            [p for p, _ in file_clips], [label for _, label in file_clips],
+            num_frames=num_frames, fps=fps, image_size=size, channels=channels,
+            on_error=on_error,
+        ))
     ds = parts[0]
     for part in parts[1:]:
         ds = ds.concatenate(part)

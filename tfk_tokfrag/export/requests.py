@@ -17,6 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import tensorflow as tf
 
+from tfk_tokfrag.data.video_files import VIDEO_FILE_SUFFIXES, decode_video_file
 from tfk_tokfrag.export.signature import InputSignature, InputSpec
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif")
@@ -54,10 +55,14 @@ def read_image_file(path: str) -> bytes:
 
 
 def read_video(path: str, frame_shape: Sequence[int]) -> np.ndarray:
-    """A clip as uint8 `(T, H, W, C)` of `frame_shape`: a `.npy` array or a frame folder."""
+    """A clip as uint8 `(T, H, W, C)` of `frame_shape`: a `.npy` array, a frame folder or
+    a video file (`.mp4 .avi .mov .mkv .webm .m4v`, decoded with PyAV outside the graph:
+    the SavedModel itself takes uint8 frames)."""
     _require(path, "the video")
     height, width, channels = frame_shape
-    if path.endswith(VIDEO_ARRAY_SUFFIXES):
+    if path.lower().endswith(VIDEO_FILE_SUFFIXES):
+        clip = decode_video_file(path, image_size=(height, width), channels=channels)
+    elif path.endswith(VIDEO_ARRAY_SUFFIXES):
         clip = np.load(path)
         if clip.ndim != 4 or clip.dtype != np.uint8:
             raise ValueError(
@@ -74,7 +79,10 @@ def read_video(path: str, frame_shape: Sequence[int]) -> np.ndarray:
             for f in frames
         ])
     else:
-        raise ValueError(f"a video is a folder of frame images or a .npy array: {path}")
+        raise ValueError(
+            f"a video is a video file ({' '.join(VIDEO_FILE_SUFFIXES)}), a folder of frame "
+            f"images or a .npy array: {path}"
+        )
     if clip.shape[0] == 0:
         raise ValueError(f"the video has no frames: {path}")
     if clip.shape[1:] != (height, width, channels):
