@@ -515,7 +515,10 @@ class TestWordTokenizer(TestCase):
         # The ASCII check, the one-scan "caseless" check with ASCII lower-casing and
         # the capture-free CJK rewrite must give the tokens of the general pipeline:
         # transcode, ICU lower-casing, punctuation, Unicode spaces, CJK regex, split.
-        _check_general_pipeline(blobs, split)
+        # NUL bytes are left out: the reference's ICU lower-casing
+        # (`tf.strings.lower(..., encoding="utf-8")`) ends a string at its first NUL,
+        # where the layer keeps the rest (found by hypothesis: b"\x00" -> no token).
+        _check_general_pipeline([blob.replace(b"\x00", b"") for blob in blobs], split)
 
     def test_fast_paths_match_general_pipeline_examples(self):
         for split in ("whitespace", "cjk"):
