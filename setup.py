@@ -38,7 +38,7 @@ setup(
     ],
     extras_require={
         # Video files (.mp4, .avi, ...): PyAV, whose wheels ship FFmpeg.
-        "video": ["av>=14"],
+        "video": ["av>=17"],
         "dev": [
             "pytest>=8",
             "pytest-xdist>=3.5",

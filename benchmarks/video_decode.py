@@ -11,9 +11,10 @@ uint8 RGB `(T, H, W, 3)` arrays, every frame, in five ways timed interleaved (me
 * PyAV in a plain loop (`frame.to_ndarray(format="rgb24")` for each decoded frame);
 * `video_file_examples` (ours, tf.data: AUTOTUNE parallel files, order kept) on the
   machine's cores;
-* information rows: ours without FFmpeg's own threads (`THREAD_TYPE` or
-  `DATASET_THREAD_TYPE` set to "NONE": one thread per file), and `num_frames=16`
-  (frames/s counts every source frame: what sampling at decode time saves).
+* information rows: each of ours with the other FFmpeg threading (one stream without
+  FFmpeg's threads, `THREAD_TYPE="NONE"`; tf.data with frame threads in every file,
+  `DATASET_THREAD_TYPE="AUTO"`), and `num_frames=16` (frames/s counts every source
+  frame: what sampling at decode time saves).
 
 Before that, one 10-minute clip (the first clip's packets remuxed 60 times over, no
 re-encoding) is read with `num_frames=16` in a fresh process: its time and the growth of
@@ -21,7 +22,10 @@ that process's resident memory at its peak (sampled every 2 ms), which stays nea
 frames plus the decoder's buffers (all 18,000 decoded frames would be ~4 GB).
 
 Ours is checked pixel-equal to OpenCV's decode before timing. Throughput is decoded
-source frames per second; ratios are against the cv2 loop of the same rounds.
+source frames per second; ratios are against the cv2 loop of the same rounds. A tf.data
+pass is timed to its end of sequence: deleting a finished tf.data iterator can take up to
+~2.5 s in TensorFlow 2.21 (its background threads wind down, whatever the map does; once
+per epoch in training), so the iterators are deleted after the timing.
 
 Run from the repository root: `python benchmarks/video_decode.py` (a few minutes).
 """
@@ -157,6 +161,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
+    load_before = os.getloadavg()[0]
 
     with tempfile.TemporaryDirectory() as folder:
         paths = write_clips(folder, args.clips, args.seconds)
@@ -175,9 +180,13 @@ def main() -> None:
 
             return run
 
+        alive = []  # iterators torn down after the timing (see the module docstring)
+
         def iterate():
-            for _ in dataset:
+            iterator = iter(dataset)
+            for _ in iterator:
                 pass
+            alive.append(iterator)
 
         fns = {
             "cv2": loop(cv2_read),
@@ -185,10 +194,11 @@ def main() -> None:
             "pyav": loop(pyav_read),
             "tfdata": iterate,
             "ours_one_thread": with_setting("THREAD_TYPE", "NONE", loop(decode_video_file)),
-            "tfdata_one_thread": with_setting("DATASET_THREAD_TYPE", "NONE", iterate),
+            "tfdata_frame_threads": with_setting("DATASET_THREAD_TYPE", "AUTO", iterate),
             "ours_16_frames": loop(lambda p: decode_video_file(p, num_frames=16)),
         }
         medians = _timing.interleaved_medians(fns, repeats=args.repeats, warmup=1)
+        alive.clear()
 
     per_s = {name: frames / seconds for name, seconds in medians.items()}
     rows = [
@@ -197,9 +207,11 @@ def main() -> None:
         ("PyAV plain loop (`to_ndarray(format='rgb24')`)", "pyav", "(info)"),
         (f"`video_file_examples`, AUTOTUNE, {os.cpu_count()} cores (ours)", "tfdata", ">= 1.6x"),
         ("`decode_video_file`, no FFmpeg threads", "ours_one_thread", "(info)"),
-        ("`video_file_examples`, no FFmpeg threads", "tfdata_one_thread", "(info)"),
+        ("`video_file_examples`, FFmpeg frame threads per file", "tfdata_frame_threads",
+         "(info)"),
         ("`decode_video_file(num_frames=16)` (source frames/s)", "ours_16_frames", "(info)"),
     ]
+    print(f"load average (1 min) before and after: {load_before:.2f}, {os.getloadavg()[0]:.2f}")
     print(f"{args.clips} H.264 clips, {args.seconds} s at {FPS} fps, {WIDTH}x{HEIGHT}: "
           f"{frames} frames per round, medians of {args.repeats} rounds")
     print(_timing.machine_line() + f", PyAV {av.__version__}, OpenCV {cv2.__version__}")

@@ -17,7 +17,7 @@ import pytest
 import tensorflow as tf
 
 from tfk_tokfrag._warnings import TokfragWarning
-from tfk_tokfrag.data import _ops, dataset_info, load_dataset, video_files
+from tfk_tokfrag.data import _ops, _video_sampling, dataset_info, load_dataset, video_files
 from tfk_tokfrag.data.video_files import (
     VIDEO_FILE_SUFFIXES,
     VideoFileError,
@@ -141,7 +141,7 @@ def test_even_indices_is_frame_indices():
     for length in (1, 2, 3, 7, 24, 100, 301, 18000):
         for num_frames in (1, 2, 3, 5, 8, 16, 17, 33):
             np.testing.assert_array_equal(
-                video_files.even_indices(length, num_frames),
+                _video_sampling.even_indices(length, num_frames),
                 _ops.frame_indices(length, num_frames),
                 err_msg=f"length={length}, num_frames={num_frames}",
             )
@@ -215,7 +215,7 @@ def test_a_wrong_packet_plan_is_made_again_from_what_decodes(tmp_path, monkeypat
     monkeypatch.setattr(  # as if the packets promised 40 frames
         video_files,
         "_packet_plan",
-        lambda av, path, num_frames, fps: video_files.plan_frames(40, None, num_frames, None),
+        lambda av, path, num_frames, fps: _video_sampling.plan_frames(40, None, num_frames, None),
     )
     assert _frame_numbers(decode_video_file(path, num_frames=5)) == [0, 6, 12, 17, 23]
     assert len(passes) == 2

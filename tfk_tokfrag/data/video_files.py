@@ -37,13 +37,10 @@ them once, at the end of the first pass.
 
 from __future__ import annotations
 
-import itertools
-import numbers
 import os
 import threading
 import warnings
 from collections.abc import Sequence
-from fractions import Fraction
 
 import numpy as np
 import tensorflow as tf
@@ -51,15 +48,15 @@ import tensorflow as tf
 from tfk_tokfrag import _validation
 from tfk_tokfrag._warnings import TokfragWarning
 from tfk_tokfrag.data import _container_sizes, _ops
+from tfk_tokfrag.data._video_sampling import check_fps, plan_frames, relative_times
 
 VIDEO_FILE_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
 INSTALL_HINT = 'pip install "tfk_tokfrag[video]" (or: pip install av)'
-# FFmpeg's own decoding threads (frame and slice threads), measured in
-# benchmarks/video_decode.py: one stream gets ~2x from them on 2 cores. In tf.data they
-# stay on as well: one thread per file ("NONE") is as fast only when AUTOTUNE runs two
-# files at once, and it often runs one (then half the cores idle).
+# FFmpeg's own decoding threads, measured in benchmarks/video_decode.py (2 cores): one
+# decode stream uses frame threads (0.9-1.5x of one thread); tf.data, which decodes
+# several files at once, is 20-27% faster with one thread per file.
 THREAD_TYPE = "AUTO"
-DATASET_THREAD_TYPE = "AUTO"
+DATASET_THREAD_TYPE = "NONE"
 
 
 class VideoFileError(ValueError):
@@ -90,61 +87,6 @@ def import_av():
     return av
 
 
-def check_fps(fps) -> Fraction | None:
-    """`None` or a positive number of frames per second, as an exact `Fraction`."""
-    if fps is None:
-        return None
-    if not isinstance(fps, numbers.Real) or isinstance(fps, bool) or not 0 < fps < float("inf"):
-        raise ValueError(f"fps must be None or a positive number. Received: fps={fps!r}")
-    return Fraction(fps).limit_denominator(1_000_000)
-
-
-def even_indices(length: int, num_frames: int) -> np.ndarray:
-    """`num_frames` evenly spaced indices over `length` items: `_ops.frame_indices` in NumPy.
-
-    Same float32 arithmetic as `tf.linspace` and the same half-to-even rounding as
-    `tf.round`, so both give the same indices.
-    """
-    if num_frames == 1:
-        return np.zeros([1], np.int64)
-    delta = np.float32(length - 1) / np.float32(num_frames - 1)
-    inner = np.arange(1, num_frames - 1, dtype=np.float32) * delta
-    positions = np.concatenate([[np.float32(0)], inner, [np.float32(length - 1)]])
-    return np.round(positions.astype(np.float32)).astype(np.int64)
-
-
-def fps_indices(times: Sequence[Fraction], fps: Fraction, precision: Fraction = 0) -> list[int]:
-    """For each tick `k / fps` of the clip, the index of the frame nearest to it.
-
-    `times` are the frames' presentation times (seconds from the first frame, not
-    decreasing), stored to within `precision` seconds (the container's time base). The
-    clip lasts one mean frame interval past its last frame (one tick for a single
-    frame); a tick within `precision` of that end is past it. Ties (within
-    `precision`) go to the earlier frame.
-    """
-    last = times[-1]
-    end = last + (last / (len(times) - 1) if len(times) > 1 and last > 0 else 1 / fps)
-    out, i, k = [], 0, 0
-    while k / fps < end - precision:
-        tick = k / fps
-        while i + 1 < len(times) and (times[i] + times[i + 1]) / 2 < tick - precision:
-            i += 1
-        out.append(i)
-        k += 1
-    return out
-
-
-def plan_frames(count: int, times, num_frames: int | None, fps: Fraction | None) -> list[int]:
-    """The source frame indices to output, in order (repeats allowed).
-
-    `times`: `None` or `(seconds from the first frame, precision)` (needed with `fps`).
-    """
-    indices = list(range(count)) if fps is None else fps_indices(times[0], fps, times[1])
-    if num_frames is not None:
-        indices = [indices[j] for j in even_indices(len(indices), num_frames)]
-    return indices
-
-
 def _open(av, path: str):
     try:
         container = av.open(path)
@@ -157,21 +99,6 @@ def _open(av, path: str):
         container.close()
         raise VideoFileError(path, f"it has no video stream (streams: {kinds}).")
     return container
-
-
-def _relative_times(values, time_base, rate) -> tuple[list[Fraction], Fraction] | None:
-    """Timestamps (in `time_base` units) -> `(seconds from the first, precision)`.
-
-    Times never decrease; without timestamps frame `i` is at `i / rate` (exactly);
-    without a rate either, `None`.
-    """
-    if values and None not in values and time_base:
-        first = min(values)
-        times = itertools.accumulate(((v - first) * time_base for v in values), max)
-        return list(times), Fraction(time_base)
-    if rate:
-        return [Fraction(i) / rate for i in range(len(values))], Fraction(0)
-    return None
 
 
 def _packet_plan(av, path, num_frames, fps) -> list[int]:
@@ -197,7 +124,7 @@ def _packet_plan(av, path, num_frames, fps) -> list[int]:
     if fps is None:
         return plan_frames(count, None, num_frames, None)
     # Packets come in decoding order: sorted timestamps are the presentation times.
-    times = _relative_times(pts if None in pts else sorted(pts), time_base, rate)
+    times = relative_times(pts if None in pts else sorted(pts), time_base, rate)
     return plan_frames(count, times, num_frames, fps) if times else []
 
 
@@ -206,11 +133,20 @@ def _to_array(reformatter, frame, channels: int) -> np.ndarray:
 
     One swscale context is reused for every frame (`frame.to_ndarray(format=...)` makes
     a new one per frame: most of a plain PyAV loop's cost), on one thread (swscale's own
-    threads cost ~14% more CPU per frame here, PyAV >= 17).
+    threads cost ~13% more CPU per frame here, PyAV >= 17).
     """
     image = reformatter.reformat(frame, format="rgb24" if channels == 3 else "gray", threads=1)
     array = image.to_ndarray()
     return array if channels == 3 else array[..., None]
+
+
+def _output_array(shape: tuple[int, ...]) -> np.ndarray:
+    """`np.empty(shape, uint8)` starting on a 64-byte boundary, which TensorFlow takes
+    from `tf.numpy_function` without a copy (it copies less aligned arrays)."""
+    size = int(np.prod(shape))
+    raw = np.empty(size + 64, np.uint8)
+    start = -raw.ctypes.data % 64
+    return raw[start : start + size].reshape(shape)
 
 
 def _decode_pass(av, path, plan, channels, thread_type):
@@ -250,7 +186,7 @@ def _decode_pass(av, path, plan, channels, thread_type):
                     if count in slots:
                         image = _to_array(reformatter, frame, channels)
                         if out is None:
-                            out = np.empty((len(plan), *image.shape), np.uint8)
+                            out = _output_array((len(plan), *image.shape))
                         for j in slots[count]:
                             out[j] = image
                     pts.append(frame.pts)
@@ -261,7 +197,7 @@ def _decode_pass(av, path, plan, channels, thread_type):
             ) from None
     if count == 0:
         raise VideoFileError(path, "no frame of its video stream decodes.")
-    return out, _relative_times(pts, time_base, rate), count
+    return out, relative_times(pts, time_base, rate), count
 
 
 def _check_file(path: str) -> None:
