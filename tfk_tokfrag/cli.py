@@ -6,6 +6,8 @@
     tfk-tokfrag evaluate checkpoints/conv_net_digits/model.keras --dataset digits
     tfk-tokfrag export checkpoints/conv_net_digits/model.keras saved_models/conv_net_digits
     tfk-tokfrag predict saved_models/conv_net_digits digit.png
+    tfk-tokfrag evaluate zoo:conv_net_fashion_mnist --dataset fashion_mnist
+    tfk-tokfrag predict zoo:conv_net_digits digit.png   (the weights shipped in models/)
     tfk-tokfrag convert my_clips/ records/train --num-shards 8
     tfk-tokfrag tensorboard --logdir runs
 
@@ -18,6 +20,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -33,12 +36,13 @@ from tfk_tokfrag.export import (  # noqa: E402
     load_metadata,
     prepare_requests,
 )
-from tfk_tokfrag.models import get_entry, list_models  # noqa: E402
+from tfk_tokfrag.models import get_entry, get_model, list_models  # noqa: E402
 from tfk_tokfrag.monitoring import start_tensorboard  # noqa: E402
 from tfk_tokfrag.training.evaluate import evaluate_model  # noqa: E402
 from tfk_tokfrag.training.train_model import train_model  # noqa: E402
 
 PROG = "tfk-tokfrag"
+ZOO_PREFIX = "zoo:"  # zoo:NAME: the trained weights that ship in models/NAME
 
 
 class CliError(Exception):
@@ -91,7 +95,7 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="op determinism: same seed, same weights (slower)")
 
     evaluate = sub.add_parser("evaluate", help="test accuracy of a .keras file or SavedModel")
-    evaluate.add_argument("model", help="a .keras file or a SavedModel folder")
+    evaluate.add_argument("model", help="a .keras file, a SavedModel folder or zoo:NAME")
     evaluate.add_argument("--dataset", required=True)
     evaluate.add_argument("--split", default="test")
     evaluate.add_argument("--batch-size", type=int, default=128)
@@ -99,14 +103,15 @@ def _build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data-dir")
 
     export = sub.add_parser("export", help="export a .keras file as a SavedModel")
-    export.add_argument("model", help="a .keras file (e.g. CHECKPOINT_DIR/model.keras)")
+    export.add_argument("model", help="a .keras file (e.g. CHECKPOINT_DIR/model.keras) or "
+                        "zoo:NAME (an entry's shipped weights)")
     export.add_argument("output", help="destination folder, e.g. saved_models/NAME")
     export.add_argument("--dataset", help="measure and record the test accuracy on it")
     export.add_argument("--class-names", help="comma-separated label names")
     export.add_argument("--seed", type=int, default=42)
 
     predict = sub.add_parser("predict", help="classify inputs with a SavedModel")
-    predict.add_argument("saved_model")
+    predict.add_argument("saved_model", help="a SavedModel folder or zoo:NAME")
     predict.add_argument(
         "inputs", nargs="+",
         help="image files; text (a .txt file: one input per line, or the text itself); "
@@ -192,7 +197,14 @@ def _require_path(path: str, what: str) -> None:
         raise CliError(f"{what} does not exist: {path}")
 
 
+def _zoo_name(spec: str) -> str | None:
+    return spec[len(ZOO_PREFIX):] if spec.startswith(ZOO_PREFIX) else None
+
+
 def _load_keras_model(path: str) -> keras.Model:
+    """A `.keras` file, or `zoo:NAME`: the entry built with its shipped weights."""
+    if (name := _zoo_name(path)) is not None:
+        return get_model(name, weights="zoo")
     _require_path(path, "the model")
     if not path.endswith(".keras"):
         raise CliError(f"expected a .keras file: {path}")
@@ -200,12 +212,13 @@ def _load_keras_model(path: str) -> keras.Model:
 
 
 def _cmd_evaluate(args) -> int:
-    _require_path(args.model, "the model")
+    if _zoo_name(args.model) is None:
+        _require_path(args.model, "the model")
     data = load_dataset(args.dataset, args.split, args.batch_size, seed=args.seed,
                         data_dir=args.data_dir, shuffle=False)
     if _is_saved_model(args.model):
         accuracy = evaluate_saved_model(args.model, data)
-    elif args.model.endswith(".keras"):
+    elif args.model.endswith(".keras") or _zoo_name(args.model) is not None:
         accuracy = evaluate_model(_load_keras_model(args.model), data)
     else:
         raise CliError(f"expected a .keras file or a SavedModel folder: {args.model}")
@@ -216,19 +229,30 @@ def _cmd_evaluate(args) -> int:
 def _cmd_export(args) -> int:
     model = _load_keras_model(args.model)
     class_names = args.class_names.split(",") if args.class_names else None
+    if (name := _zoo_name(args.model)) is not None and not class_names:
+        class_names = list(dataset_info(get_entry(name).dataset)["class_names"])
     metrics = {}
     if args.dataset:
         class_names = class_names or list(dataset_info(args.dataset)["class_names"])
         data = load_dataset(args.dataset, "test", 128, seed=args.seed, shuffle=False)
         metrics = {"test_accuracy": evaluate_model(model, data).value, "dataset": args.dataset}
     export_saved_model(model, args.output, class_names=class_names, metrics=metrics,
-                       model_name=os.path.splitext(os.path.basename(args.model))[0])
+                       model_name=_zoo_name(args.model)
+                       or os.path.splitext(os.path.basename(args.model))[0])
     print(f"Exported the SavedModel to {args.output}"
           + (f" (test accuracy {metrics['test_accuracy']:.4f})" if metrics else ""))
     return 0
 
 
 def _cmd_predict(args) -> int:
+    if (name := _zoo_name(args.saved_model)) is not None:
+        # Served as a user would serve it: exported, then the SavedModel answers.
+        with tempfile.TemporaryDirectory() as folder:
+            path = export_saved_model(
+                get_model(name, weights="zoo"), os.path.join(folder, name), model_name=name,
+                class_names=list(dataset_info(get_entry(name).dataset)["class_names"]),
+            )
+            return _cmd_predict(argparse.Namespace(**{**vars(args), "saved_model": path}))
     if not _is_saved_model(args.saved_model):
         raise CliError(f"not a SavedModel folder: {args.saved_model}")
     metadata = load_metadata(args.saved_model)

@@ -121,3 +121,18 @@ def test_shuffle_epoch_must_be_an_int64_variable():
     ds = tf.data.Dataset.from_tensor_slices((np.arange(4), np.arange(4)))
     with pytest.raises(ValueError, match="shuffle_epoch must be an int64 tf.Variable"):
         batch_pipeline(ds, shuffle=True, shuffle_epoch=tf.Variable(0, dtype=tf.int32))
+
+
+@pytest.mark.parametrize("global_seed", [0, 1])
+def test_shuffle_epoch_works_whatever_the_global_seed(global_seed):
+    # With the global seed 0, tf.data's seed logic once failed on the tensor seed.
+    def order():
+        tf.random.set_seed(global_seed)
+        examples = tf.data.Dataset.from_tensor_slices((np.arange(10), np.arange(10)))
+        ds = batch_pipeline(examples, batch_size=5, shuffle=True, seed=0,
+                            shuffle_epoch=tf.Variable(3, dtype=tf.int64))
+        return np.concatenate([x.numpy() for x, _ in ds]).tolist()
+
+    first = order()
+    assert sorted(first) == list(range(10)) and first != list(range(10))
+    assert order() == first

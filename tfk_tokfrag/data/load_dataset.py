@@ -41,6 +41,7 @@ def load_dataset(
     num_samples: int | None = None,
     fps: float | None = None,
     on_error: str = "raise",
+    channels: int | None = None,
 ) -> tf.data.Dataset:
     """A batched, prefetched `tf.data.Dataset` of `(inputs, label)` for training.
 
@@ -116,6 +117,8 @@ def load_dataset(
             `num_frames`, a cap on the frames kept); a long clip is never held decoded.
         on_error: video and audio files: `"raise"` stops at a bad file, naming it;
             `"skip"` leaves bad files out and lists them in one warning.
+        channels: image and video folders: decode to 1 (grey) or 3 (RGB) channels;
+            `None`: the files' own (RGB for video files).
 
     Returns:
         A `tf.data.Dataset` of `(inputs, label)` batches.
@@ -144,10 +147,13 @@ def load_dataset(
             num_samples=num_samples,
             fps=fps,
             on_error=on_error,
+            channels=channels,
         )
     else:
         if class_names is not None:
             raise ValueError("class_names only applies to folders, not to named datasets.")
+        if channels is not None:
+            raise ValueError("channels only applies to folders, not to named datasets.")
         ds = tfds_examples(
             name_or_path,
             split,

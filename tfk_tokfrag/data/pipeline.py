@@ -36,6 +36,9 @@ def _has_unknown_dims(ds: tf.data.Dataset) -> bool:
     )
 
 
+_STANDIN_FOR_GLOBAL_SEED_0 = 2**31 - 2
+
+
 def _shuffle_by_epoch(ds, buffer_size: int, seed: int, epoch: tf.Variable) -> tf.data.Dataset:
     """`ds` shuffled with a seed made of `seed` and `epoch`'s value when a pass starts.
 
@@ -47,6 +50,12 @@ def _shuffle_by_epoch(ds, buffer_size: int, seed: int, epoch: tf.Variable) -> tf
     num_examples = ds.cardinality()
 
     def one_pass(_):
+        # tf.data compares (global seed, op seed) with (0, 0) in Python, which fails for
+        # a tensor op seed once the global seed is 0 (`keras.utils.set_random_seed(0)`):
+        # this function's graph then gets another fixed seed.
+        graph = tf.compat.v1.get_default_graph()
+        if graph.seed == 0:
+            graph.seed = _STANDIN_FOR_GLOBAL_SEED_0
         pass_seed = tf.constant(seed, tf.int64) * 1_000_003 + epoch.read_value()
         return ds.shuffle(buffer_size, seed=pass_seed, reshuffle_each_iteration=False)
 

@@ -24,8 +24,8 @@ from tfk_tokfrag import _validation
 from tfk_tokfrag.data import folders
 from tfk_tokfrag.data.digits import DEFAULT_SEED
 
-SOURCES = ("offline", "tfds")
-MODALITIES = ("image", "text", "video")
+SOURCES = ("offline", "tfds", "files")
+MODALITIES = ("image", "text", "video", "series")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,7 +60,8 @@ class DatasetEntry:
             `ExampleOptions`) asks. Images and videos stay uint8, labels are int64.
         source: `"offline"`: generated locally by a builder of
             `tfk_tokfrag.data.builders`, never downloaded; `"tfds"`: read from the
-            user's TFDS `data_dir`.
+            user's TFDS `data_dir`; `"files"`: read from local files by `examples`
+            itself (its `builder` is `None`; e.g. `tfk_tokfrag.data.ucr`).
         inputs: `{input name: (shape, dtype)}` with the default preprocessing; `None`
             in a shape marks a variable size.
         label: what the label means.
@@ -108,8 +109,9 @@ def register_dataset(
         name: the name `load_dataset` will take; it must not read as a path (no
             `/`, not starting with `.` or `~`).
         examples: `examples(builder, split, options)`, see `DatasetEntry.examples`.
-        source: `"offline"` (a builder of this package, generated on first use) or
-            `"tfds"` (prepared by the user; downloaded only on `download=True`).
+        source: `"offline"` (a builder of this package, generated on first use),
+            `"tfds"` (prepared by the user; downloaded only on `download=True`) or
+            `"files"` (local files `examples` reads itself, given `builder=None`).
         inputs: `{input name: (shape, dtype)}` with the default preprocessing.
         label: what the label means.
         class_names: the name of each class; `None`: those of the TFDS builder's

@@ -55,7 +55,9 @@ _READ_FROM_FILES = ("fashion_mnist",)
 _QUIET_PREPARE = tfds.download.DownloadConfig(compute_stats=tfds.download.ComputeStatsMode.SKIP)
 
 
-def _builder(entry: DatasetEntry, data_dir, download: bool) -> tfds.core.DatasetBuilder:
+def _builder(entry: DatasetEntry, data_dir, download: bool) -> tfds.core.DatasetBuilder | None:
+    if entry.source == "files":  # its examples function reads local files itself
+        return None
     builder = tfds.builder(entry.tfds_name, data_dir=_ops.default_data_dir(data_dir))
     if entry.source == "offline":
         builder.download_and_prepare(download_config=_QUIET_PREPARE)  # local generation

@@ -1,11 +1,13 @@
 """Functional model builders and the zoo registry."""
 
 from tfk_tokfrag.models import zoo as _zoo  # noqa: F401  (registers the zoo entries)
+from tfk_tokfrag.models import zoo_weights
 from tfk_tokfrag.models.adapt_text_vocabulary import adapt_text_vocabulary
 from tfk_tokfrag.models.conv_net import conv_net
 from tfk_tokfrag.models.fused_multimodal_net import fused_multimodal_net
 from tfk_tokfrag.models.lstm_video_classifier import lstm_video_classifier
 from tfk_tokfrag.models.registry import ZooEntry, get_entry, get_model, list_models, register_model
+from tfk_tokfrag.models.signal_classifier import signal_classifier
 
 __all__ = [
     "ZooEntry",
@@ -17,4 +19,6 @@ __all__ = [
     "list_models",
     "lstm_video_classifier",
     "register_model",
+    "signal_classifier",
+    "zoo_weights",
 ]

@@ -42,6 +42,7 @@ def apply_conv_block(
     num_convs: int = 1,
     kernel_size: int = 3,
     batch_norm: bool = False,
+    batch_norm_momentum: float = 0.99,
     fused_activation: bool = False,
     name: str,
     conv_name: str | None = None,
@@ -67,6 +68,8 @@ def apply_conv_block(
         num_convs: convolutions before the pool.
         kernel_size: the convolutions' kernel size.
         batch_norm: add `BatchNormalization` after each convolution.
+        batch_norm_momentum: momentum of its moving statistics (Keras' 0.99 suits
+            thousands of steps; 0.9, PyTorch's and timm's, a few hundred).
         fused_activation: apply the ReLU inside each `Conv2D`.
         name: the block's name, the prefix of its layers' names.
         conv_name, pool_name: other names for the convolution (of a one-convolution
@@ -106,7 +109,8 @@ def apply_conv_block(
             name=conv_name or f"{name}_conv{n}",
         )(x)
         if batch_norm:
-            x = keras.layers.BatchNormalization(name=f"{name}_bn{n}")(x)
+            x = keras.layers.BatchNormalization(momentum=batch_norm_momentum,
+                                                name=f"{name}_bn{n}")(x)
         if not fused_activation:
             x = keras.layers.ReLU(name=f"{name}_relu{n}")(x)
     return keras.layers.MaxPooling2D(2, padding="same", name=pool_name or f"{name}_pool")(x)

@@ -20,8 +20,10 @@ def conv_net(
     convs_per_block: int = 1,
     dense_units: int | Sequence[int] = 64,
     batch_norm: bool = False,
+    batch_norm_momentum: float = 0.99,
     dropout: float = 0.0,
     augmentation: float = 0.0,
+    horizontal_flip: bool = False,
     input_dtype: str = "uint8",
     patch_size: int | Sequence[int] = 1,
     classifier_activation: str | None = None,
@@ -52,10 +54,16 @@ def conv_net(
         dense_units: units of the hidden dense layer(s) before the classifier; `()` for
             none.
         batch_norm: add `BatchNormalization` after each convolution.
+        batch_norm_momentum: momentum of its moving statistics: 0.99 (Keras' default)
+            for long trainings, 0.9 for short ones (a few hundred steps), whose
+            statistics would otherwise lag the weights.
         dropout: dropout rate before each dense layer (0 disables).
         augmentation: strength of training-time augmentation (random translation by
             this fraction of the image size and rotation by half of it, in turns);
             0 disables it. Inactive at inference and in exported models.
+        horizontal_flip: also mirror training images left-right at random (for
+            images whose classes are mirror-symmetric, such as clothes or objects;
+            not for digits or text). Inactive at inference.
         input_dtype: dtype of the input images, `"uint8"` (rescaled by 1/255) or a
             float dtype (taken as already in `[0, 1]`).
         patch_size: pixel-token size of the `PixelTokenizer` at the front (int or
@@ -86,10 +94,12 @@ def conv_net(
         "dense_units", dense_units
     )
     _validation.rate("dropout", dropout)
+    _validation.rate("batch_norm_momentum", batch_norm_momentum)
     if not 0.0 <= augmentation < 0.5:
         raise ValueError(
             f"augmentation must be in [0, 0.5). Received: augmentation={augmentation!r}"
         )
+    _validation.check_bool("horizontal_flip", horizontal_flip)
     _validation.choice(
         "input_dtype", input_dtype, ("uint8", "float16", "float32", "float64", "bfloat16")
     )
@@ -99,6 +109,8 @@ def conv_net(
     x = rescale_pixels(inputs, name="rescale")
     if augmentation:
         x = RandomShiftRotate(augmentation, augmentation / 2, name="augment")(x)
+    if horizontal_flip:
+        x = keras.layers.RandomFlip("horizontal", name="flip")(x)
     x = PixelTokenizer(patch_size, output_layout="grid", name="pixel_tokens")(x)
     for block, block_filters in enumerate(filters, start=1):
         x = apply_conv_block(
@@ -107,6 +119,7 @@ def conv_net(
             num_convs=convs_per_block,
             kernel_size=kernel_size,
             batch_norm=batch_norm,
+            batch_norm_momentum=batch_norm_momentum,
             name=f"block{block}",
         )
     x = keras.layers.Flatten(name="flatten")(x)

@@ -8,13 +8,12 @@ import keras
 
 from tfk_tokfrag import _validation
 from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
-from tfk_tokfrag.layers.word_tokenizer import WordTokenizer
 from tfk_tokfrag.models.conv_block import apply_conv_block, rescale_pixels
 from tfk_tokfrag.models.lstm_video_classifier import video_features
+from tfk_tokfrag.models.text_branch import TEXT_ENCODERS, text_features
 
 MODALITIES = ("image", "text", "video")
 FUSIONS = ("concat", "gated_sum", "attention")
-TEXT_ENCODERS = ("bilstm", "conv1d")
 
 
 def _image_branch(image, patch_size, filters, dim):
@@ -33,20 +32,6 @@ def _image_branch(image, patch_size, filters, dim):
     return keras.layers.Dense(dim, activation="relu", name="image_features")(x)
 
 
-def _text_branch(text, tokenizer_kwargs, embed_dim, units, encoder, dim):
-    tokenizer = WordTokenizer(name="text_tokenizer", **tokenizer_kwargs)
-    ids = tokenizer(text)
-    x = keras.layers.Embedding(
-        tokenizer_kwargs["max_tokens"], embed_dim, mask_zero=True, name="text_embedding"
-    )(ids)
-    if encoder == "bilstm":
-        x = keras.layers.Bidirectional(keras.layers.LSTM(units), name="text_bilstm")(x)
-    else:
-        x = keras.layers.Conv1D(units, 3, padding="same", activation="relu", name="text_conv")(x)
-        x = keras.layers.GlobalMaxPooling1D(name="text_pool")(x)
-    return keras.layers.Dense(dim, activation="relu", name="text_features")(x)
-
-
 def fused_multimodal_net(
     modalities: Sequence[str] = MODALITIES,
     num_classes: int = 10,
@@ -56,13 +41,16 @@ def fused_multimodal_net(
     image_shape: Sequence[int] = (16, 16, 1),
     image_patch_size: int = 2,
     image_filters: int | Sequence[int] = (32, 64),
-    text_max_tokens: int = 2000,
-    text_sequence_length: int = 16,
+    text_max_tokens: int = 16384,
+    text_sequence_length: int = 256,
     text_split: str = "cjk",
     text_vocabulary: Sequence[str] | str | None = None,
     text_embed_dim: int = 32,
     text_units: int = 32,
-    text_encoder: str = "bilstm",
+    text_encoder: str = "bag",
+    text_ngrams: int | Sequence[int] = 2,
+    text_ngram_dropout: float = 0.5,
+    text_idf_weights: Sequence[float] | None = None,
     video_shape: Sequence[int | None] = (None, 16, 16, 1),
     video_fragment_length: int = 2,
     video_fragment_stride: int | None = None,
@@ -79,8 +67,10 @@ def fused_multimodal_net(
     - `"image"`: uint8 `(batch, H, W, C)` -> `PixelTokenizer` (grid of patch tokens)
       -> a ConvNet -> features;
     - `"text"`: `tf.string` `(batch,)` -> `WordTokenizer` (in-graph; `"cjk"` split
-      by default, so Chinese, Japanese and Korean work) -> `Embedding` -> BiLSTM or
-      Conv1D -> features;
+      by default, so Chinese, Japanese and Korean work) -> by default a TF-IDF bag
+      of n-grams (character 1-2-grams of CJK text, word 1-2-grams elsewhere) scaled
+      to unit norm -> features; or `Embedding` -> BiLSTM or Conv1D -> features
+      (`text_branch.text_features`);
     - `"video"`: uint8 `(batch, time, H, W, C)`, any `time` -> the LSTM video encoder
       of `lstm_video_classifier` (temporal fragments, a shared frame ConvNet, a
       masked BiLSTM over fragments) -> features.
@@ -95,9 +85,16 @@ def fused_multimodal_net(
     With a single modality there is nothing to fuse: it is that branch's classifier
     (`modalities=("text",)` is a text classifier).
 
-    The text tokenizer needs a vocabulary: pass `text_vocabulary`, or adapt it
-    after building with `adapt_text_vocabulary(model, texts)` (the zoo's training
-    does this on the training split).
+    The text tokenizer needs a vocabulary: pass `text_vocabulary` (with
+    `text_idf_weights` for the bag), or adapt it after building with
+    `adapt_text_vocabulary(model, texts)`, which also learns the bag's IDF weights
+    (the zoo's training does this on the training split).
+
+    The text defaults suit real text (reviews, descriptions of 50-300 tokens) on
+    small data: the bag is as strong as a linear model of TF-IDF n-grams (its
+    `benchmarks/text.py` anchor) and has `text_max_tokens * fusion_dim` weights
+    (16,384 x 64: 4.2 MB). The sequence encoders read `text_sequence_length` (256)
+    tokens.
 
     Args:
         modalities: which inputs the model has, a non-empty subset of
@@ -107,8 +104,16 @@ def fused_multimodal_net(
         fusion_dim: features per modality.
         dropout: dropout before the classifier.
         image_shape, image_patch_size, image_filters: the image branch.
-        text_max_tokens, text_sequence_length, text_split, text_vocabulary,
-        text_embed_dim, text_units, text_encoder: the text branch.
+        text_encoder: `"bag"` (TF-IDF n-grams), `"bilstm"` or `"conv1d"`.
+        text_max_tokens: vocabulary size (the bag's columns; the embedding's rows).
+        text_split: `WordTokenizer`'s split, `"cjk"`, `"whitespace"` or
+            `"character"`.
+        text_vocabulary, text_idf_weights: a given vocabulary (a list or a file) and,
+            for the bag, its IDF weights; `None`: adapt them.
+        text_ngrams: the bag's n-grams (`2`: 1- and 2-grams of `text_split`'s
+            tokens); the sequence encoders read single tokens.
+        text_ngram_dropout: the bag's dropout of its TF-IDF columns in training.
+        text_sequence_length, text_embed_dim, text_units: the sequence encoders.
         video_shape, video_fragment_length, video_fragment_stride,
         video_encoder_filters, video_encoder_dim, video_lstm_units: the video branch.
         video_mask_padding_frames: mask each clip's trailing all-zero frames (the
@@ -145,12 +150,15 @@ def fused_multimodal_net(
     _validation.choice("text_encoder", text_encoder, TEXT_ENCODERS)
     _validation.num_classes(num_classes)
     _validation.rate("dropout", dropout)
+    _validation.rate("text_ngram_dropout", text_ngram_dropout)
     image_filters = _validation.positive_ints("image_filters", image_filters)
     video_encoder_filters = _validation.positive_ints(
         "video_encoder_filters", video_encoder_filters
     )
     for arg, value in (
         ("fusion_dim", fusion_dim),
+        ("text_max_tokens", text_max_tokens),
+        ("text_sequence_length", text_sequence_length),
         ("text_embed_dim", text_embed_dim),
         ("text_units", text_units),
         ("video_encoder_dim", video_encoder_dim),
@@ -171,18 +179,22 @@ def fused_multimodal_net(
             )
         elif modality == "text":
             inputs["text"] = keras.Input((), dtype="string", name="text")
-            tokenizer_kwargs = {
-                "max_tokens": text_max_tokens,
-                "sequence_length": text_sequence_length,
-                "split": text_split,
-                "vocabulary": list(text_vocabulary)
-                if isinstance(text_vocabulary, list | tuple)
-                else text_vocabulary,
-            }
             features.append(
-                _text_branch(
-                    inputs["text"], tokenizer_kwargs, text_embed_dim, text_units,
-                    text_encoder, fusion_dim,
+                text_features(
+                    inputs["text"],
+                    encoder=text_encoder,
+                    max_tokens=text_max_tokens,
+                    split=text_split,
+                    vocabulary=list(text_vocabulary)
+                    if isinstance(text_vocabulary, list | tuple)
+                    else text_vocabulary,
+                    dim=fusion_dim,
+                    sequence_length=text_sequence_length,
+                    embed_dim=text_embed_dim,
+                    units=text_units,
+                    ngrams=text_ngrams,
+                    idf_weights=text_idf_weights,
+                    input_dropout=text_ngram_dropout,
                 )
             )
         else:

@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import keras
 
+from tfk_tokfrag.models.zoo_weights import load_zoo_weights
+
 
 @dataclasses.dataclass(frozen=True)
 class ZooEntry:
@@ -22,6 +24,8 @@ class ZooEntry:
         training: the recipe: `epochs`, `batch_size`, `learning_rate`,
             `weight_decay`.
         description: one paragraph for the model card.
+        anchors: names of `tfk_tokfrag.baselines` the catalogue measures in the same
+            run and prints on the card: what a user would otherwise pick.
     """
 
     name: str
@@ -31,6 +35,7 @@ class ZooEntry:
     task: str
     training: dict
     description: str = ""
+    anchors: tuple[str, ...] = ()
 
 
 _REGISTRY: dict[str, ZooEntry] = {}
@@ -52,6 +57,7 @@ def register_model(
     task: str,
     training: dict | None = None,
     description: str = "",
+    anchors: tuple[str, ...] = (),
 ) -> ZooEntry:
     """Adds a named entry to the zoo. Names are unique."""
     if name in _REGISTRY:
@@ -70,6 +76,7 @@ def register_model(
         task=task,
         training={**DEFAULT_TRAINING, **(training or {})},
         description=description,
+        anchors=tuple(anchors),
     )
     _REGISTRY[name] = entry
     return entry
@@ -89,8 +96,16 @@ def get_entry(name: str) -> ZooEntry:
     return _REGISTRY[name]
 
 
-def get_model(name: str, **overrides) -> keras.Model:
+def get_model(name: str, weights: str | None = None, **overrides) -> keras.Model:
     """Builds the zoo entry `name`, with any builder argument overridden.
+
+    Args:
+        name: a zoo entry (`list_models()`).
+        weights: `None` for a fresh model; `"zoo"` for the trained weights (and
+            tokenizer vocabularies) that ship in `models/NAME/`, read offline; or the
+            path of a `.weights.h5` file saved from the same configuration.
+        **overrides: builder arguments replacing the entry's (with weights, only
+            those that leave the variables' shapes alone, e.g. `dropout`).
 
     Example:
 
@@ -99,7 +114,19 @@ def get_model(name: str, **overrides) -> keras.Model:
     (None, 10)
     """
     entry = get_entry(name)
+    if weights is not None and not (
+        weights == "zoo" or (isinstance(weights, str) and weights.endswith(".weights.h5"))
+    ):
+        raise ValueError(
+            "weights must be None, 'zoo' or the path of a .weights.h5 file. "
+            f"Received: weights={weights!r}"
+        )
     config = copy.deepcopy(entry.config)
     config.update(overrides)
     config.setdefault("name", name)
-    return entry.builder(**config)
+    model = entry.builder(**config)
+    if weights == "zoo":
+        load_zoo_weights(model, name)
+    elif weights is not None:
+        model.load_weights(weights)
+    return model

@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from tfk_tokfrag import _validation
 from tfk_tokfrag.data import dataset_info, load_dataset
+from tfk_tokfrag.data.registry import is_folder
 from tfk_tokfrag.export import export_saved_model
 from tfk_tokfrag.models import get_entry, get_model
 from tfk_tokfrag.training.epoch_variable import EpochVariable
@@ -39,13 +40,21 @@ class TrainResult:
 
 
 def load_splits(dataset: str, batch_size: int, seed: int, data_dir: str | None = None,
-                shuffle_epoch: tf.Variable | None = None):
-    """`(train, test, dataset_info)` batched pipelines of a named dataset."""
+                shuffle_epoch: tf.Variable | None = None, channels: int | None = None):
+    """`(train, test, dataset_info)` batched pipelines of a named dataset or a folder
+    (`channels`: what a folder's images or videos decode to)."""
     info = dataset_info(dataset)
-    train = load_dataset(dataset, "train", batch_size, seed=seed, data_dir=data_dir,
-                         shuffle_epoch=shuffle_epoch)
-    test = load_dataset(dataset, "test", max(batch_size, 128), seed=seed, data_dir=data_dir)
+    options = {"seed": seed, "data_dir": data_dir, "channels": channels}
+    train = load_dataset(dataset, "train", batch_size, shuffle_epoch=shuffle_epoch, **options)
+    test = load_dataset(dataset, "test", max(batch_size, 128), **options)
     return train, test, info
+
+
+def _pixel_channels(model: keras.Model) -> int | None:
+    """The channels of the model's one image or video input (`None` if it has none)."""
+    inputs = model.input if isinstance(model.input, dict) else {"": model.input}
+    shapes = [tuple(x.shape) for x in inputs.values() if x.dtype == "uint8"]
+    return shapes[0][-1] if len(shapes) == 1 else None
 
 
 def train_model(
@@ -116,11 +125,15 @@ def train_model(
         # Each epoch's order depends on the epoch alone, so a resumed run reads what an
         # uninterrupted one reads.
         epoch_variable = EpochVariable()
+        model = get_model(model_name, **(overrides or {}))
+        # A folder of images or videos decodes to the channels the model takes (a grey
+        # model reads .mp4 files, which hold colour, as grey).
+        channels = _pixel_channels(model) if is_folder(dataset) else None
         train, test, info = load_splits(dataset, recipe["batch_size"], seed, data_dir,
-                                        shuffle_epoch=epoch_variable.variable)
+                                        shuffle_epoch=epoch_variable.variable,
+                                        channels=channels)
         if max_steps_per_epoch:
             train = train.take(max_steps_per_epoch)
-        model = get_model(model_name, **(overrides or {}))
         train, test = select_model_inputs(train, model), select_model_inputs(test, model)
     finally:
         keras.mixed_precision.set_dtype_policy(previous_policy)
@@ -137,7 +150,7 @@ def train_model(
     # uncached pipeline of their own: a partly read iterator over the cached `test`
     # pipeline must not exist while `fit` reads it.
     peek = load_dataset(dataset, "test", 4, seed=seed, data_dir=data_dir, shuffle=False,
-                        cache=False)
+                        cache=False, channels=channels)
     samples = next(iter(select_model_inputs(peek, model)))[0]
     start = time.perf_counter()
     history = fit_classifier(  # adapts text vocabularies, compiles, monitors, fits

@@ -1,0 +1,171 @@
+"""`signal_classifier` and its `SeriesStandardization`: shapes, padding, round trips."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tests.test_case import TestCase
+from tfk_tokfrag.layers.series_standardization import SeriesStandardization
+from tfk_tokfrag.models import signal_classifier
+from tfk_tokfrag.training import compile_classifier
+
+SMALL = {"fragment_length": 4, "fragment_stride": 2, "encoder_filters": (4, 8),
+         "kernel_sizes": 3, "lstm_units": 4}
+
+
+def _series(length, channels=2, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=(1, length, channels)) * 3 + 5).astype("float32")
+
+
+def _pad(series, length):
+    padding = np.zeros((1, length - series.shape[1], series.shape[2]), "float32")
+    return np.concatenate([series, padding], axis=1)
+
+
+def _unequal_batch(lengths, channels=2, seed=0):
+    """Series of `lengths` zero-padded to the longest, as `padded_batch` gives them."""
+    longest = max(lengths)
+    series = [_pad(_series(n, channels, seed + i), longest) for i, n in enumerate(lengths)]
+    return np.concatenate(series), np.array(lengths, "int32")
+
+
+def _reference_znorm(x, length, per_channel=True):
+    """NumPy: z-normalize the first `length` steps, zeros after."""
+    out = np.zeros_like(x)
+    real = x[:length].astype("float64")
+    axis = 0 if per_channel else None
+    std = real.std(axis=axis)
+    out[:length] = (real - real.mean(axis=axis)) / np.where(std < 1e-6, 1.0, std)
+    return out
+
+
+class TestSeriesStandardization(TestCase):
+    def test_layer(self):
+        x, _ = _unequal_batch([5, 7, 3])
+        self.run_layer_test(SeriesStandardization, {"per_channel": True}, x,
+                            expected_output_shape=x.shape, run_training_check=False)
+
+    def test_matches_numpy_with_padding_excluded(self):
+        x, lengths = _unequal_batch([5, 7, 3], channels=3)
+        for per_channel in (True, False):
+            layer = SeriesStandardization(per_channel=per_channel)
+            for given in (None, lengths):  # lengths from the padding, or given
+                out = layer(x, lengths=given).numpy()
+                for i, n in enumerate(lengths):
+                    np.testing.assert_allclose(out[i], _reference_znorm(x[i], n, per_channel),
+                                               atol=1e-5)
+
+    def test_constant_series_is_centred_and_lengths_are_returned(self):
+        x = np.array([[[2.0], [2.0], [0.0]]], "float32")
+        out = SeriesStandardization(return_lengths=True)(x)
+        assert out["series"].numpy().tolist() == [[[0.0], [0.0], [0.0]]]
+        assert out["length"].numpy().tolist() == [2]
+        out = SeriesStandardization(lengths_from_padding=False, return_lengths=True)(x)
+        assert out["length"].numpy().tolist() == [3]
+
+    @pytest.mark.parametrize(
+        "kwargs, fragment",
+        [({"per_channel": 1}, "per_channel=1"), ({"epsilon": 0}, "epsilon=0"),
+         ({"return_lengths": "no"}, "return_lengths='no'")],
+    )
+    def test_bad_arguments_name_the_value(self, kwargs, fragment):
+        with pytest.raises(ValueError) as info:
+            SeriesStandardization(**kwargs)
+        assert fragment in str(info.value)
+
+    def test_rank_error(self):
+        with pytest.raises(ValueError, match=r"rank 3 \(batch, time, channels\) or 2"):
+            SeriesStandardization()(np.zeros((2, 5, 1, 1), "float32"))
+
+
+class TestSignalClassifier(TestCase):
+    def test_output_shape_any_length(self):
+        model = signal_classifier((None, 2), num_classes=3, **SMALL)
+        assert model.output_shape == (None, 3)
+        for length in (1, 4, 13):
+            assert model(_series(length)).shape == (1, 3)
+
+    @pytest.mark.parametrize("normalize", ["per_channel", "per_series", "none"])
+    def test_a_series_alone_equals_it_zero_padded_in_a_batch(self, normalize):
+        model = signal_classifier((None, 2), num_classes=3, normalize=normalize, **SMALL)
+        with_lengths = signal_classifier((None, 2), num_classes=3, normalize=normalize,
+                                         length_input=True, **SMALL)
+        with_lengths.set_weights(model.get_weights())
+        x, lengths = _unequal_batch([5, 11, 8])
+        batched = model(x, training=False).numpy()
+        given = with_lengths({"series": x, "length": lengths}, training=False).numpy()
+        for i, n in enumerate(lengths):
+            alone = model(x[i:i + 1, :n], training=False).numpy()[0]
+            np.testing.assert_allclose(batched[i], alone, atol=1e-5)
+            np.testing.assert_allclose(given[i], alone, atol=1e-5)
+        # Lengths given win over the padding rule: trailing zeros that are data count.
+        zeros_inside = np.concatenate([_series(5), np.zeros((1, 3, 2), "float32")], axis=1)
+        as_data = with_lengths({"series": zeros_inside, "length": np.array([8], "int32")})
+        as_padding = with_lengths({"series": zeros_inside, "length": np.array([5], "int32")})
+        assert not np.allclose(as_data.numpy(), as_padding.numpy(), atol=1e-5)
+
+    def test_scale_and_offset_of_a_series_change_nothing(self):
+        model = signal_classifier((None, 2), num_classes=3, **SMALL)
+        x = _series(9)
+        np.testing.assert_allclose(model(x * 7.0 - 3.0).numpy(), model(x).numpy(), atol=1e-4)
+
+    def test_trains_on_unequal_length_multivariate_data_in_tf_data(self):
+        keras.utils.set_random_seed(0)
+        lengths = [6, 9, 12, 7, 10, 8, 11, 5]
+        rng = np.random.default_rng(0)
+        # Class 1: a rising ramp, class 0: a falling one, in 3 channels, any length.
+        examples = [
+            (np.stack([np.linspace(-1, 1, n) * (1 if i % 2 else -1)] * 3, -1)
+             + rng.normal(scale=0.1, size=(n, 3))).astype("float32")
+            for i, n in enumerate(lengths)
+        ]
+        labels = np.arange(len(lengths)) % 2
+        ds = tf.data.Dataset.from_generator(
+            lambda: iter(zip(examples, labels, strict=True)),
+            output_signature=(tf.TensorSpec((None, 3), tf.float32), tf.TensorSpec((), tf.int64)),
+        ).padded_batch(4)
+        model = signal_classifier((None, 3), num_classes=2, dropout=0.0, **SMALL)
+        compile_classifier(model, total_steps=60, learning_rate=1e-2, jit_compile=False)
+        history = model.fit(ds.repeat(30), epochs=1, verbose=0)
+        assert np.isfinite(history.history["loss"]).all()
+        predicted = np.argmax(model.predict(ds, verbose=0), -1)
+        assert (predicted == labels).mean() >= 0.75
+
+    def test_saving_and_export(self):
+        model = signal_classifier((None, 2), num_classes=3, **SMALL)
+        x, lengths = _unequal_batch([5, 7, 3, 7])
+        restored = self.run_model_saving_test(model, x, atol=1e-5)
+        assert restored.get_layer("standardize").get_config()["return_lengths"]
+        self.run_export_test(model, x, atol=1e-5)
+        config = model.get_config()
+        rebuilt = keras.Model.from_config(config)
+        rebuilt.set_weights(model.get_weights())
+        np.testing.assert_allclose(rebuilt(x).numpy(), model(x).numpy(), atol=1e-5)
+        with_lengths = signal_classifier((None, 2), num_classes=3, length_input=True, **SMALL)
+        self.run_export_test(with_lengths, {"series": x, "length": lengths}, atol=1e-5)
+
+    @pytest.mark.parametrize(
+        "kwargs, fragment",
+        [
+            ({"input_shape": (None,)}, "input_shape=(None,)"),
+            ({"input_shape": (None, None)}, "input_shape=(None, None)"),
+            ({"input_shape": (10, 0)}, "input_shape=(10, 0)"),
+            ({"num_classes": 1}, "num_classes=1"),
+            ({"normalize": "minmax"}, "normalize='minmax'"),
+            ({"fragment_length": 0}, "fragment_length=0"),
+            ({"fragment_stride": -1}, "fragment_stride=-1"),
+            ({"encoder_filters": (8, 0)}, "encoder_filters=(8, 0)"),
+            ({"kernel_sizes": (3, 3)}, "kernel_sizes=(3, 3)"),
+            ({"lstm_units": 0}, "lstm_units=0"),
+            ({"bidirectional": "yes"}, "bidirectional='yes'"),
+            ({"noise": -0.1}, "noise=-0.1"),
+            ({"dropout": 1.0}, "dropout=1.0"),
+            ({"length_input": 1}, "length_input=1"),
+        ],
+    )
+    def test_bad_arguments_name_the_value(self, kwargs, fragment):
+        with pytest.raises(ValueError) as info:
+            signal_classifier(**kwargs)
+        assert fragment in str(info.value)

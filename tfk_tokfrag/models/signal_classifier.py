@@ -1,0 +1,177 @@
+"""`signal_classifier`: series -> z-normalized -> temporal fragments -> 1-D convs -> BiLSTM."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import keras
+
+from tfk_tokfrag import _validation
+from tfk_tokfrag.layers.frame_wise import FrameWise
+from tfk_tokfrag.layers.masked_temporal_pooling import MaskedTemporalPooling
+from tfk_tokfrag.layers.series_standardization import SeriesStandardization
+from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter
+
+NORMALIZATIONS = ("per_channel", "per_series", "none")
+
+
+def fragment_encoder(
+    fragment_shape: Sequence[int],
+    filters: Sequence[int],
+    kernel_sizes: Sequence[int],
+    name: str = "fragment_encoder",
+) -> keras.Model:
+    """1-D convolutions over the steps of one fragment `(length, channels)`.
+
+    Each block is `Conv1D(filters, kernel_size, padding="same")` (no bias), batch
+    normalization (momentum 0.9) and ReLU; the output keeps one feature vector per step,
+    `(length, filters[-1])`, for a masked pooling over the real steps.
+    """
+    inputs = keras.Input(tuple(fragment_shape), name="fragment")
+    x = inputs
+    for block, (block_filters, kernel) in enumerate(zip(filters, kernel_sizes, strict=True), 1):
+        x = keras.layers.Conv1D(
+            block_filters, kernel, padding="same", use_bias=False, name=f"conv{block}"
+        )(x)
+        # momentum 0.9: the moving statistics settle within the few hundred steps a
+        # small UCR training set gives (the default 0.99 leaves them far from the
+        # batch statistics there, and inference collapses to one class).
+        x = keras.layers.BatchNormalization(momentum=0.9, name=f"bn{block}")(x)
+        x = keras.layers.ReLU(name=f"relu{block}")(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def signal_classifier(
+    input_shape: Sequence[int | None] = (None, 1),
+    num_classes: int = 2,
+    normalize: str = "per_channel",
+    fragment_length: int = 16,
+    fragment_stride: int | None = 8,
+    encoder_filters: int | Sequence[int] = (32, 64, 64),
+    kernel_sizes: int | Sequence[int] = (7, 5, 3),
+    lstm_units: int = 64,
+    bidirectional: bool = True,
+    noise: float = 0.1,
+    dropout: float = 0.3,
+    length_input: bool = False,
+    name: str = "signal_classifier",
+) -> keras.Model:
+    """Builds a functional classifier of (multivariate) series over temporal fragments.
+
+    `series (batch, time, channels)` float32, any `time` ->
+    `SeriesStandardization` (z-normalized per series, padding excluded) ->
+    Gaussian jitter in training only (`noise`) ->
+    `TemporalFragmenter` (fragments of `fragment_length` steps every
+    `fragment_stride`, padded at the end, with masks) ->
+    1-D convolutions over the steps of each fragment, shared by all fragments
+    (`FrameWise`, one batched call) -> a masked mean over the real steps of each
+    fragment -> a (bidirectional) LSTM over the fragments, masked where they are
+    padding, joined with the masked mean of the fragment features -> dropout ->
+    logits (float32, no softmax).
+
+    Unequal lengths: a batch padded with zeros at the end of the time axis (as
+    `load_dataset` pads it) is read the same as each series alone: each series ends
+    at its last step that is not all zeros, or at its `length` with
+    `length_input=True`. The padding is left out of the normalization, of the
+    fragments' pooling and of the LSTM.
+
+    Args:
+        input_shape: `(time, channels)`; `time` may be `None`.
+        num_classes: number of classes.
+        normalize: `"per_channel"` (z-normalize each channel of each series),
+            `"per_series"` (all channels of a series together) or `"none"`.
+        fragment_length: steps per fragment.
+        fragment_stride: hop between fragments (`None`: `fragment_length`; smaller
+            overlaps).
+        encoder_filters: filters of the fragment encoder's convolutions.
+        kernel_sizes: their kernel sizes (one per convolution, or one int for all).
+        lstm_units: units of the LSTM (per direction).
+        bidirectional: wrap the LSTM in `Bidirectional`.
+        noise: standard deviation of the Gaussian jitter added to the normalized
+            series in training (0 for none).
+        dropout: dropout rate before the classifier.
+        length_input: the inputs are `{"series", "length"}` (int32 `(batch,)`, what
+            `load_dataset(..., return_lengths=True)` gives) instead of the series
+            alone; the lengths then mark the padding.
+        name: the model name.
+
+    Example:
+
+    >>> model = signal_classifier((None, 3), num_classes=4)
+    >>> model.output_shape
+    (None, 4)
+    """
+    input_shape = tuple(input_shape)
+    if len(input_shape) != 2 or not _validation.is_positive_int(input_shape[1]) or (
+        input_shape[0] is not None and not _validation.is_positive_int(input_shape[0])
+    ):
+        raise ValueError(
+            "input_shape must be (time, channels) with a known number of channels "
+            f"(time may be None). Received: input_shape={input_shape!r}"
+        )
+    _validation.num_classes(num_classes)
+    _validation.choice("normalize", normalize, NORMALIZATIONS)
+    _validation.positive_int("fragment_length", fragment_length)
+    _validation.positive_int("fragment_stride", fragment_stride, allow_none=True)
+    encoder_filters = _validation.positive_ints("encoder_filters", encoder_filters)
+    kernel_sizes = _validation.positive_ints("kernel_sizes", kernel_sizes)
+    if len(kernel_sizes) == 1:
+        kernel_sizes = kernel_sizes * len(encoder_filters)
+    if len(kernel_sizes) != len(encoder_filters):
+        raise ValueError(
+            "kernel_sizes must be one int or one per convolution of encoder_filters "
+            f"({len(encoder_filters)}). Received: kernel_sizes={kernel_sizes!r}"
+        )
+    _validation.positive_int("lstm_units", lstm_units)
+    _validation.check_bool("bidirectional", bidirectional)
+    if isinstance(noise, bool) or not isinstance(noise, int | float) or not noise >= 0:
+        raise ValueError(f"noise must be a float >= 0. Received: noise={noise!r}")
+    _validation.rate("dropout", dropout)
+    _validation.check_bool("length_input", length_input)
+    channels = input_shape[1]
+
+    # === Inputs ===
+    series = keras.Input(input_shape, dtype="float32", name="series")
+    inputs = series
+    lengths = None
+    if length_input:
+        lengths = keras.Input((), dtype="int32", name="length")
+        inputs = {"series": series, "length": lengths}
+
+    # === Normalization (padding excluded) ===
+    standardized = SeriesStandardization(
+        per_channel=normalize != "per_series",
+        return_lengths=True,
+        name="standardize",
+    )(series, lengths=lengths)
+    x = series if normalize == "none" else standardized["series"]
+    lengths = standardized["length"]
+    if noise:
+        x = keras.layers.GaussianNoise(noise, name="jitter")(x)
+
+    # === Fragments -> 1-D convs -> masked step pooling ===
+    cut = TemporalFragmenter(
+        fragment_length,
+        fragment_stride=fragment_stride,
+        pad_end=True,
+        frame_rank=1,
+        return_mask=True,
+        name="fragmenter",
+    )(x, lengths=lengths)
+    encoder = fragment_encoder((fragment_length, channels), encoder_filters, kernel_sizes)
+    steps = FrameWise(encoder, frame_rank=2, name="encode_fragments")(cut["fragments"])
+    fragments = MaskedTemporalPooling(axis=2, name="pool_steps")(steps, mask=cut["frame_mask"])
+
+    # === Fragments in order (LSTM) and as a bag (mean) ===
+    rnn = keras.layers.LSTM(lstm_units, name="lstm")
+    if bidirectional:
+        rnn = keras.layers.Bidirectional(rnn, name="bilstm")
+    ordered = rnn(fragments, mask=cut["fragment_mask"])
+    bag = MaskedTemporalPooling(axis=1, name="pool_fragments")(
+        fragments, mask=cut["fragment_mask"]
+    )
+    x = keras.layers.Concatenate(name="features")([ordered, bag])
+    if dropout:
+        x = keras.layers.Dropout(dropout, name="dropout")(x)
+    logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")(x)
+    return keras.Model(inputs, logits, name=name)
