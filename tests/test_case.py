@@ -59,7 +59,8 @@ WORDS = ("a", "three", "five", "maybe", "digit", "可能", "是", "三", "good",
 
 
 def tiny_inputs(model, batch=4, time=6, seed=0, words=WORDS):
-    """Random raw inputs matching `model.input`: uint8 images and videos, strings.
+    """Random raw inputs matching `model.input`: uint8 images and videos, float
+    signals (standard normal), strings.
 
     Dimensions left free (`None`) after the batch one, such as a video's time, get
     `time`; a string input gets `batch` texts of five of `words`.
@@ -70,6 +71,9 @@ def tiny_inputs(model, batch=4, time=6, seed=0, words=WORDS):
         if spec.dtype == "string":
             return tf.constant([" ".join(rng.choice(words, size=5)) for _ in range(batch)])
         shape = [batch] + [time if d is None else d for d in spec.shape[1:]]
+        if _is_float(spec.dtype):
+            values = rng.standard_normal(shape).astype(keras.backend.standardize_dtype(spec.dtype))
+            return tf.constant(values)
         return tf.constant(rng.integers(0, 256, shape, dtype=np.uint8))
 
     structure = model.input

@@ -38,9 +38,26 @@ class TestRandomShiftRotate(TestCase):
         out = np.asarray(RandomShiftRotate(0.0, 0.02, seed=0)(image, training=True))
         assert np.all(out[:, 4, 4, 0] > 0.9)
 
+    def test_horizontal_flip_mirrors_about_half_the_images_exactly(self):
+        # Mirror only: each image comes back as itself or its np.fliplr, both occur,
+        # and nothing changes outside training (as Keras' RandomFlip would in export).
+        images = np.random.default_rng(5).random((32, 6, 7, 2)).astype("float32")
+        layer = RandomShiftRotate(0.0, 0.0, horizontal_flip=True, seed=2)
+        out = np.asarray(layer(images, training=True))
+        mirrored = images[:, :, ::-1, :]
+        same = np.all(np.isclose(out, images, atol=1e-6), axis=(1, 2, 3))
+        flipped = np.all(np.isclose(out, mirrored, atol=1e-6), axis=(1, 2, 3))
+        assert np.all(same | flipped) and same.any() and flipped.any()
+        np.testing.assert_array_equal(layer(images), images)
+        assert RandomShiftRotate.from_config(layer.get_config()).horizontal_flip is True
+
     @pytest.mark.parametrize(
         "kwargs, message",
-        [({"translation": 1.0}, "translation=1.0"), ({"rotation": -0.1}, "rotation=-0.1")],
+        [
+            ({"translation": 1.0}, "translation=1.0"),
+            ({"rotation": -0.1}, "rotation=-0.1"),
+            ({"horizontal_flip": "yes"}, "horizontal_flip"),
+        ],
     )
     def test_bad_arguments(self, kwargs, message):
         with pytest.raises(ValueError, match=message):

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import tensorflow as tf
 
-from tfk_tokfrag.data import load_dataset
+from tfk_tokfrag.data import get_dataset_entry, load_dataset
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,8 +100,11 @@ def dataset_arrays(dataset: str, split: str, **load_kwargs) -> tuple:
     models see. Clips or series of different lengths come back zero-padded to the
     longest, as the models get them; pass `return_lengths=True` for their lengths.
     """
-    data = load_dataset(dataset, split, batch_size=1 << 30, shuffle=False, cache=False,
-                        **load_kwargs)
+    # One batch of exactly the split's size: a larger batch_size would make tf.data
+    # allocate buffers for it when a map is fused into the batch.
+    size = get_dataset_entry(dataset).splits[split]
+    data = load_dataset(dataset, split, batch_size=max(size, 1), shuffle=False,
+                        cache=False, **load_kwargs)
     inputs, labels = [], []
     for x, y in data:
         inputs.append(_to_numpy(x))

@@ -1,10 +1,12 @@
-"""`RandomShiftRotate`: training-only random translation and rotation of images."""
+"""`RandomShiftRotate`: training-only random translation, rotation and mirroring of images."""
 
 from __future__ import annotations
 
 import math
 
 import keras
+
+from tfk_tokfrag import _validation
 
 
 def bilinear_sample(images, x, y, fill_value):
@@ -44,19 +46,23 @@ def bilinear_sample(images, x, y, fill_value):
 
 @keras.saving.register_keras_serializable(package="tfk_tokfrag")
 class RandomShiftRotate(keras.layers.Layer):
-    """Randomly shifts and rotates images, in training only.
+    """Randomly shifts, rotates (and optionally mirrors) images, in training only.
 
-    Keras' own `RandomTranslation` and `RandomRotation` default to `training=True`,
+    Keras' own `RandomTranslation`, `RandomRotation` and `RandomFlip` default to
+    `training=True`,
     so a model that contains them augments when it is called as `model(x)` or served
     from `model.export(...)`, and they turn off XLA for the whole model. This layer
     augments only when it is told it is training (as `fit` does) and is the identity
-    otherwise, so exported models are deterministic; shift and rotation are one affine
-    resampling written with gathers, which compiles with XLA (Keras'
+    otherwise, so exported models are deterministic; shift, rotation and mirror are one
+    affine resampling written with gathers, which compiles with XLA (Keras'
     `affine_transform` does not).
 
     Args:
         translation: maximum shift, as a fraction of height and width.
         rotation: maximum rotation, as a fraction of a full turn.
+        horizontal_flip: also mirror each image left-right with probability 1/2 (for
+            classes that are mirror-symmetric, such as clothes or objects; not for
+            digits or text).
         fill_value: value of the pixels shifted or rotated in.
         seed: seed of the random draws.
 
@@ -85,6 +91,7 @@ class RandomShiftRotate(keras.layers.Layer):
         rotation: float = 0.05,
         fill_value: float = 0.0,
         seed: int | None = None,
+        horizontal_flip: bool = False,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -94,15 +101,17 @@ class RandomShiftRotate(keras.layers.Layer):
             )
         if not 0.0 <= rotation < 0.5:
             raise ValueError(f"rotation must be in [0, 0.5). Received: rotation={rotation!r}")
+        _validation.check_bool("horizontal_flip", horizontal_flip)
         self.translation = translation
         self.rotation = rotation
+        self.horizontal_flip = horizontal_flip
         self.fill_value = fill_value
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.supports_masking = True
 
     def call(self, images, training=None):
-        if not training or (not self.translation and not self.rotation):
+        if not training or not (self.translation or self.rotation or self.horizontal_flip):
             return images
         ops = keras.ops
         unbatched = len(images.shape) == 3
@@ -123,14 +132,19 @@ class RandomShiftRotate(keras.layers.Layer):
         ) * (2.0 * math.pi)
         cos, sin = ops.cos(angle), ops.sin(angle)
         cx, cy = (width - 1.0) / 2.0, (height - 1.0) / 2.0
-        # Output pixel p samples the input at R^-1 (p - c - t) + c: one affine map for
-        # shift and rotation, one bilinear resampling.
+        # Output pixel p samples the input at R^-1 (M (p - c) - t) + c, M a mirror or
+        # the identity: one affine map for mirror, shift and rotation, one bilinear
+        # resampling.
         ys, xs = ops.meshgrid(
             ops.arange(shape[1], dtype="float32"),
             ops.arange(shape[2], dtype="float32"),
             indexing="ij",
         )
-        xs, ys = xs[None] - cx - dx[:, None, None], ys[None] - cy - dy[:, None, None]
+        xs = xs[None] - cx
+        if self.horizontal_flip:  # x -> -x about the centre, for half of the images
+            heads = keras.random.uniform((batch,), seed=self.seed_generator) < 0.5
+            xs = xs * ops.where(heads, -1.0, 1.0)[:, None, None]
+        xs, ys = xs - dx[:, None, None], ys[None] - cy - dy[:, None, None]
         cos, sin = cos[:, None, None], sin[:, None, None]
         x_in = cos * xs + sin * ys + cx
         y_in = -sin * xs + cos * ys + cy
@@ -149,6 +163,7 @@ class RandomShiftRotate(keras.layers.Layer):
                 "rotation": self.rotation,
                 "fill_value": self.fill_value,
                 "seed": self.seed,
+                "horizontal_flip": self.horizontal_flip,
             }
         )
         return config

@@ -107,10 +107,10 @@ def conv_net(
     # === Functional Model ===
     inputs = keras.Input(shape=tuple(input_shape), dtype=input_dtype, name="image")
     x = rescale_pixels(inputs, name="rescale")
-    if augmentation:
-        x = RandomShiftRotate(augmentation, augmentation / 2, name="augment")(x)
-    if horizontal_flip:
-        x = keras.layers.RandomFlip("horizontal", name="flip")(x)
+    if augmentation or horizontal_flip:
+        x = RandomShiftRotate(
+            augmentation, augmentation / 2, horizontal_flip=horizontal_flip, name="augment"
+        )(x)
     x = PixelTokenizer(patch_size, output_layout="grid", name="pixel_tokens")(x)
     for block, block_filters in enumerate(filters, start=1):
         x = apply_conv_block(

@@ -6,18 +6,23 @@ from tfk_tokfrag.models.lstm_video_classifier import lstm_video_classifier
 from tfk_tokfrag.models.registry import register_model
 from tfk_tokfrag.models.signal_classifier import signal_classifier
 
+# VGG-style blocks (two 3x3 convolutions each, batch normalization), Dense(128), dropout.
+_VGG_CONV_NET = {
+    "num_classes": 10,
+    "convs_per_block": 2,
+    "dense_units": 128,
+    "batch_norm": True,
+    "dropout": 0.3,
+}
+
 register_model(
     "conv_net_digits",
     conv_net,
     {
+        **_VGG_CONV_NET,
         "input_shape": (8, 8, 1),
-        "num_classes": 10,
         "filters": (64, 128),
-        "convs_per_block": 2,
-        "dense_units": 128,
-        "batch_norm": True,
         "batch_norm_momentum": 0.9,
-        "dropout": 0.3,
         "augmentation": 0.1,
     },
     dataset="digits",
@@ -47,13 +52,9 @@ register_model(
     "conv_net_fashion_mnist",
     conv_net,
     {
+        **_VGG_CONV_NET,
         "input_shape": (28, 28, 1),
-        "num_classes": 10,
         "filters": (32, 64, 128),
-        "convs_per_block": 2,
-        "dense_units": 128,
-        "batch_norm": True,
-        "dropout": 0.3,
         "augmentation": 0.05,
         "horizontal_flip": True,
     },
