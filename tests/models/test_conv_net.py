@@ -66,6 +66,7 @@ class TestConvNet(TestCase):
             ({"dropout": 1.0}, "dropout=1.0"),
             ({"input_dtype": "int32"}, "input_dtype='int32'"),
             ({"augmentation": 0.7}, "augmentation=0.7"),
+            ({"augmentation_rotation": -0.1}, "augmentation_rotation=-0.1"),
         ],
     )
     def test_bad_arguments_name_the_value(self, kwargs, message):

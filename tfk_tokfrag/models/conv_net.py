@@ -23,6 +23,7 @@ def conv_net(
     batch_norm_momentum: float = 0.99,
     dropout: float = 0.0,
     augmentation: float = 0.0,
+    augmentation_rotation: float | None = None,
     horizontal_flip: bool = False,
     input_dtype: str = "uint8",
     patch_size: int | Sequence[int] = 1,
@@ -61,6 +62,9 @@ def conv_net(
         augmentation: strength of training-time augmentation (random translation by
             this fraction of the image size and rotation by half of it, in turns);
             0 disables it. Inactive at inference and in exported models.
+        augmentation_rotation: the maximum rotation on its own, in turns (e.g. 0 for
+            upright images such as clothes or products); `None` keeps it at half of
+            `augmentation`.
         horizontal_flip: also mirror training images left-right at random (for
             images whose classes are mirror-symmetric, such as clothes or objects;
             not for digits or text). Inactive at inference.
@@ -99,6 +103,11 @@ def conv_net(
         raise ValueError(
             f"augmentation must be in [0, 0.5). Received: augmentation={augmentation!r}"
         )
+    if augmentation_rotation is not None and not 0.0 <= augmentation_rotation < 0.5:
+        raise ValueError(
+            "augmentation_rotation must be None or in [0, 0.5). Received: "
+            f"augmentation_rotation={augmentation_rotation!r}"
+        )
     _validation.check_bool("horizontal_flip", horizontal_flip)
     _validation.choice(
         "input_dtype", input_dtype, ("uint8", "float16", "float32", "float64", "bfloat16")
@@ -107,9 +116,10 @@ def conv_net(
     # === Functional Model ===
     inputs = keras.Input(shape=tuple(input_shape), dtype=input_dtype, name="image")
     x = rescale_pixels(inputs, name="rescale")
-    if augmentation or horizontal_flip:
+    rotation = augmentation / 2 if augmentation_rotation is None else augmentation_rotation
+    if augmentation or rotation or horizontal_flip:
         x = RandomShiftRotate(
-            augmentation, augmentation / 2, horizontal_flip=horizontal_flip, name="augment"
+            augmentation, rotation, horizontal_flip=horizontal_flip, name="augment"
         )(x)
     x = PixelTokenizer(patch_size, output_layout="grid", name="pixel_tokens")(x)
     for block, block_filters in enumerate(filters, start=1):

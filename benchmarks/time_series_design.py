@@ -1,0 +1,98 @@
+"""Chooses the signal_classifier design on validation data, never on a test split.
+
+For each UCR set of the zoo, a stratified quarter of the official TRAIN split is held
+out (seeded); every candidate design is trained with the zoo recipe on the other three
+quarters and scored on that quarter. The table gives each candidate's validation
+accuracy per set and its mean: the design the zoo entries use is the best mean, and
+only then is it scored on TEST (by `python -m tfk_tokfrag.catalogue --only signal_*`
+or `benchmarks/time_series.py`). Needs sktime for the .ts files (`pip install
+tfk_tokfrag[bench]`). Run from the repository root:
+`.venv/bin/python benchmarks/time_series_design.py [--candidates zoo frag32]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from tfk_tokfrag.baselines import dataset_arrays  # noqa: E402
+from tfk_tokfrag.models import get_entry, get_model, list_models  # noqa: E402
+from tfk_tokfrag.training import evaluate_model  # noqa: E402
+from tfk_tokfrag.training.fit import fit_classifier  # noqa: E402
+
+# name -> (model overrides, recipe overrides), applied on top of each zoo entry.
+CANDIDATES = {
+    "zoo": ({}, {}),
+    "frag32": ({"fragment_length": 32, "fragment_stride": 16}, {}),
+    "wide": ({"encoder_filters": (64, 128, 128), "lstm_units": 128}, {}),
+    "epochs500": ({}, {"epochs": 500}),
+}
+
+
+def _split(labels: np.ndarray, seed: int, fraction: float = 0.25):
+    """Stratified indices `(fit, validation)`: `fraction` of each class held out."""
+    rng = np.random.default_rng(seed)
+    fit, held = [], []
+    for label in np.unique(labels):
+        index = rng.permutation(np.flatnonzero(labels == label))
+        n = max(1, round(fraction * len(index)))
+        held.extend(index[:n])
+        fit.extend(index[n:])
+    return np.sort(fit), np.sort(held)
+
+
+def validation_accuracy(entry_name: str, model_overrides: dict, recipe_overrides: dict,
+                        seed: int = 42) -> float:
+    entry = get_entry(entry_name)
+    recipe = {**entry.training, **recipe_overrides}
+    x, y = dataset_arrays(entry.dataset, "train")
+    fit, held = _split(y, seed)
+    keras.utils.set_random_seed(seed)
+    model = get_model(entry_name, **model_overrides)
+    train = (
+        tf.data.Dataset.from_tensor_slices((x[fit], y[fit]))
+        .shuffle(len(fit), seed=seed)
+        .batch(recipe["batch_size"])
+    )
+    validation = tf.data.Dataset.from_tensor_slices((x[held], y[held])).batch(256)
+    fit_classifier(model, train, epochs=recipe["epochs"], learning_rate=recipe["learning_rate"],
+                   weight_decay=recipe["weight_decay"], verbose=0)
+    return evaluate_model(model, validation).value
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidates", nargs="+", default=list(CANDIDATES))
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    entries = [name for name in list_models() if name.startswith("signal_")]
+    rows = {}
+    for candidate in args.candidates:
+        model_overrides, recipe_overrides = CANDIDATES[candidate]
+        start = time.perf_counter()
+        rows[candidate] = {
+            name: validation_accuracy(name, model_overrides, recipe_overrides, args.seed)
+            for name in entries
+        }
+        print(f"{candidate}: {rows[candidate]} ({time.perf_counter() - start:.0f} s)",
+              flush=True)
+    print()
+    print("| candidate | " + " | ".join(e.removeprefix("signal_") for e in entries)
+          + " | mean |")
+    print("|---" * (len(entries) + 2) + "|")
+    for candidate, accuracy in rows.items():
+        values = [accuracy[e] for e in entries]
+        print(f"| {candidate} | " + " | ".join(f"{v:.3f}" for v in values)
+              + f" | **{statistics.mean(values):.3f}** |")
+
+
+if __name__ == "__main__":
+    main()
