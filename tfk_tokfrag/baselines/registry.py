@@ -16,7 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import tensorflow as tf
 
-from tfk_tokfrag.data import get_dataset_entry, load_dataset
+from tfk_tokfrag.data import dataset_info, load_dataset
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,13 +96,15 @@ def _to_numpy(value):
 def dataset_arrays(dataset: str, split: str, **load_kwargs) -> tuple:
     """`(inputs, labels)` of a whole split as NumPy (one batch; strings stay bytes).
 
+    `dataset`: a registered name or a folder, as `load_dataset` takes it.
+
     Read through `load_dataset`, so a baseline sees exactly the examples the zoo's
     models see. Clips or series of different lengths come back zero-padded to the
     longest, as the models get them; pass `return_lengths=True` for their lengths.
     """
     # One batch of exactly the split's size: a larger batch_size would make tf.data
     # allocate buffers for it when a map is fused into the batch.
-    size = get_dataset_entry(dataset).splits[split]
+    size = dataset_info(dataset)["splits"][split]
     data = load_dataset(dataset, split, batch_size=max(size, 1), shuffle=False,
                         cache=False, **load_kwargs)
     inputs, labels = [], []
