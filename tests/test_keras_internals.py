@@ -4,10 +4,15 @@ When one of these fails after a Keras upgrade, the wrapper named in the test is 
 place to fix.
 """
 
+import inspect
+import re
+
 import keras
 import numpy as np
 import tensorflow as tf
+from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
 
+import tfk_tokfrag.training  # noqa: F401  (installs the patch)
 from tfk_tokfrag import _keras_internals
 
 
@@ -56,3 +61,13 @@ def test_set_initial_epoch_in_on_train_begin_skips_the_done_epochs():
     history = model.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=5, verbose=0,
                         callbacks=[Resume()])
     assert history.epoch == [3, 4]
+
+
+def test_keras_still_averages_the_first_distributed_batch():
+    # The patched method: Keras builds from strategy.reduce("MEAN", first batch). When
+    # this source changes, check whether patch_distributed_symbolic_build is needed
+    # (tests/training/test_distribute.py checks the behaviour itself).
+    source = inspect.getsource(_keras_internals.KERAS_MAYBE_SYMBOLIC_BUILD)
+    assert re.search(r'distribute_strategy\.reduce\(\s*"MEAN"', source), source
+    assert (TensorFlowTrainer._maybe_symbolic_build
+            is _keras_internals._symbolic_build_from_one_replica)

@@ -11,7 +11,10 @@ Tested with Keras 3.13.2 to 3.15.x (the range `setup.py` allows).
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
 from keras.src import backend as _backend
+from keras.src import tree as _tree
+from keras.src.backend.tensorflow.trainer import TensorFlowTrainer as _TensorFlowTrainer
 
 
 def set_keras_mask(tensor, mask) -> None:
@@ -42,3 +45,45 @@ def set_initial_epoch(model: keras.Model, epoch: int) -> None:
     that restores a backup there can resume the epochs; there is no public setter.
     """
     model._initial_epoch = int(epoch)
+
+
+# Keras' own method, kept to test that upstream still needs the patch below.
+KERAS_MAYBE_SYMBOLIC_BUILD = _TensorFlowTrainer._maybe_symbolic_build
+
+
+def _symbolic_build_from_one_replica(self, iterator=None, data_batch=None):
+    """`TensorFlowTrainer._maybe_symbolic_build`, with the first batch of a
+    distributed dataset read from one replica instead of averaged over them.
+
+    Keras (3.13-3.15) builds a model trained under a `tf.distribute` strategy from the
+    first batch, which it gets with `strategy.reduce("MEAN", batch)`: that cannot
+    average strings (text models fail with "AddN ... string") nor per-replica batches
+    of different shapes (variable-length video), and turns uint8 images into floats.
+    The build needs only shapes and dtypes, which one replica's batch has.
+    """
+    if self._distribute_strategy is None:
+        return
+    if iterator is not None:
+        for _, _, it in iterator:
+            batch = next(it)
+            data_batch = _tree.map_structure(
+                lambda x: (
+                    self.distribute_strategy.experimental_local_results(x)[0]
+                    if isinstance(x, tf.distribute.DistributedValues) else x
+                ),
+                batch,
+            )
+            break
+    with self.distribute_strategy.scope():
+        self._symbolic_build(data_batch=data_batch)
+
+
+def patch_distributed_symbolic_build() -> None:
+    """Installs `_symbolic_build_from_one_replica` as Keras' TensorFlow trainer's
+    `_maybe_symbolic_build` (idempotent).
+
+    Active only under a `tf.distribute` strategy (without one, both return at once).
+    `tests/test_keras_internals.py` fails when Keras' own method stops averaging the
+    batch (fixed upstream: drop this) or moves.
+    """
+    _TensorFlowTrainer._maybe_symbolic_build = _symbolic_build_from_one_replica

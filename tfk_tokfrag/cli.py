@@ -38,6 +38,7 @@ from tfk_tokfrag.export import (  # noqa: E402
 )
 from tfk_tokfrag.models import get_entry, get_model, list_models  # noqa: E402
 from tfk_tokfrag.monitoring import start_tensorboard  # noqa: E402
+from tfk_tokfrag.training.distribute import STRATEGIES  # noqa: E402
 from tfk_tokfrag.training.evaluate import evaluate_model  # noqa: E402
 from tfk_tokfrag.training.train_model import train_model  # noqa: E402
 
@@ -93,6 +94,9 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
     train.add_argument("--deterministic", action="store_true",
                        help="op determinism: same seed, same weights (slower)")
+    train.add_argument("--strategy", choices=STRATEGIES,
+                       help="tf.distribute: 'mirrored' trains on every device of this "
+                            "machine (--batch-size is the global batch)")
 
     evaluate = sub.add_parser("evaluate", help="test accuracy of a .keras file or SavedModel")
     evaluate.add_argument("model", help="a .keras file, a SavedModel folder or zoo:NAME")
@@ -177,6 +181,7 @@ def _cmd_train(args) -> int:
         data_dir=args.data_dir,
         verbose=args.verbose,
         deterministic=args.deterministic,
+        strategy=args.strategy,
     )
     if result.initial_epoch:
         print(f"Resumed from the backup of epoch {result.initial_epoch}.")

@@ -12,6 +12,7 @@ from tfk_tokfrag.monitoring import (
     monitoring_callbacks,
     start_tensorboard,
 )
+from tfk_tokfrag.training.distribute import resolve_strategy
 from tfk_tokfrag.training.epoch_variable import EpochVariable
 from tfk_tokfrag.training.evaluate import evaluate_model
 from tfk_tokfrag.training.fit import compile_classifier, fit_classifier, steps_per_epoch
@@ -37,6 +38,7 @@ __all__ = [
     "fit_classifier",
     "monitoring_callbacks",
     "read_backup_epoch",
+    "resolve_strategy",
     "select_model_inputs",
     "start_tensorboard",
     "steps_per_epoch",

@@ -17,9 +17,12 @@ def evaluate_model(model: keras.Model, dataset: tf.data.Dataset) -> Accuracy:
     compiled loss or metric is needed. The dataset's inputs are matched to the
     model's (`select_model_inputs`).
     """
+    # A plain graph call, not `predict_on_batch`: under a tf.distribute strategy that
+    # runs the batch on every replica and returns their outputs end to end.
+    logits_of = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
     correct = total = 0
     for inputs, labels in select_model_inputs(dataset, model):
-        predicted = np.argmax(model.predict_on_batch(inputs), axis=-1)
+        predicted = np.argmax(logits_of(inputs), axis=-1)
         correct += int(np.sum(predicted == labels.numpy()))
         total += len(predicted)
     return Accuracy(correct, total)

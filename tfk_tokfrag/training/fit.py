@@ -7,9 +7,15 @@ import os
 import keras
 import tensorflow as tf
 
+from tfk_tokfrag import _keras_internals
 from tfk_tokfrag.models import adapt_text_vocabulary
 from tfk_tokfrag.monitoring import monitoring_callbacks
 from tfk_tokfrag.training.model_inputs import select_model_inputs
+
+# Under a tf.distribute strategy, Keras builds the model from the first batch averaged
+# over the replicas, which fails for text and variable-length video; this reads one
+# replica's batch instead (no effect without a strategy). See `_keras_internals`.
+_keras_internals.patch_distributed_symbolic_build()
 
 
 def compile_classifier(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import time
@@ -14,6 +15,7 @@ from tfk_tokfrag.data import dataset_info, load_dataset
 from tfk_tokfrag.data.registry import is_folder
 from tfk_tokfrag.export import export_saved_model
 from tfk_tokfrag.models import get_entry, get_model
+from tfk_tokfrag.training.distribute import resolve_strategy
 from tfk_tokfrag.training.epoch_variable import EpochVariable
 from tfk_tokfrag.training.evaluate import evaluate_model
 from tfk_tokfrag.training.fit import fit_classifier
@@ -78,6 +80,7 @@ def train_model(
     callbacks: list | None = None,
     verbose: int | str = 1,
     deterministic: bool = False,
+    strategy=None,
 ) -> TrainResult:
     """Trains the zoo entry `model_name` with `model.fit`, resumably, and exports it.
 
@@ -93,6 +96,10 @@ def train_model(
     process (`tf.config.experimental.enable_op_determinism`, slower on some ops):
     the same arguments then give the same weights bit for bit, and a run killed and
     resumed from its backups ends with the same weights as an uninterrupted one.
+
+    `strategy`: `None`, `"mirrored"` (every device of this machine, data parallel)
+    or a `tf.distribute.Strategy` (`resolve_strategy`): the model is built, compiled
+    and trained in its scope; `batch_size` is the global batch.
 
     The CLI (`tfk-tokfrag train`), the demo and the zoo catalogue all train through
     this one function.
@@ -118,6 +125,8 @@ def train_model(
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(seed)
+    strategy = resolve_strategy(strategy)
+    scope = strategy.scope if strategy is not None else contextlib.nullcontext
     previous_policy = keras.mixed_precision.dtype_policy()
     if mixed_precision:
         keras.mixed_precision.set_dtype_policy(mixed_precision)
@@ -125,7 +134,8 @@ def train_model(
         # Each epoch's order depends on the epoch alone, so a resumed run reads what an
         # uninterrupted one reads.
         epoch_variable = EpochVariable()
-        model = get_model(model_name, **(overrides or {}))
+        with scope():
+            model = get_model(model_name, **(overrides or {}))
         # A folder of images or videos decodes to the channels the model takes (a grey
         # model reads .mp4 files, which hold colour, as grey).
         channels = _pixel_channels(model) if is_folder(dataset) else None
@@ -153,27 +163,28 @@ def train_model(
                         cache=False, channels=channels)
     samples = next(iter(select_model_inputs(peek, model)))[0]
     start = time.perf_counter()
-    history = fit_classifier(  # adapts text vocabularies, compiles, monitors, fits
-        model,
-        train,
-        epochs=recipe["epochs"],
-        validation_data=test,
-        logdir=logdir,
-        callbacks=all_callbacks,
-        learning_rate=recipe["learning_rate"],
-        weight_decay=recipe["weight_decay"],
-        jit_compile=jit_compile,
-        verbose=verbose,
-        sample_inputs=samples if logdir else None,
-        class_names=info["class_names"],
-        hparams={
-            "model": model_name,
-            "dataset": dataset,
-            "seed": seed,
-            "mixed_precision": mixed_precision or "float32",
-            **recipe,
-        },
-    )
+    with scope():
+        history = fit_classifier(  # adapts text vocabularies, compiles, monitors, fits
+            model,
+            train,
+            epochs=recipe["epochs"],
+            validation_data=test,
+            logdir=logdir,
+            callbacks=all_callbacks,
+            learning_rate=recipe["learning_rate"],
+            weight_decay=recipe["weight_decay"],
+            jit_compile=jit_compile,
+            verbose=verbose,
+            sample_inputs=samples if logdir else None,
+            class_names=info["class_names"],
+            hparams={
+                "model": model_name,
+                "dataset": dataset,
+                "seed": seed,
+                "mixed_precision": mixed_precision or "float32",
+                **recipe,
+            },
+        )
     train_seconds = time.perf_counter() - start
     accuracy = evaluate_model(model, test).value
 
