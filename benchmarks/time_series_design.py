@@ -33,7 +33,9 @@ CANDIDATES = {
     "zoo": ({}, {}),
     "frag32": ({"fragment_length": 32, "fragment_stride": 16}, {}),
     "wide": ({"encoder_filters": (64, 128, 128), "lstm_units": 128}, {}),
+    "frag64": ({"fragment_length": 64, "fragment_stride": 32}, {}),
     "epochs500": ({}, {"epochs": 500}),
+    "frag32_epochs500": ({"fragment_length": 32, "fragment_stride": 16}, {"epochs": 500}),
 }
 
 

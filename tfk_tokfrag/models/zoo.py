@@ -55,17 +55,20 @@ register_model(
         **_VGG_CONV_NET,
         "input_shape": (28, 28, 1),
         "filters": (32, 64, 128),
-        "augmentation": 0.05,
+        # Clothes are photographed upright and centred: mirror and shift them (up to
+        # 2.8 pixels, as a pad-and-crop does), never rotate.
+        "augmentation": 0.1,
+        "augmentation_rotation": 0.0,
         "horizontal_flip": True,
     },
     dataset="fashion_mnist",
     task="image classification (Fashion-MNIST: 10 kinds of clothing, 28x28 grey)",
-    training={"epochs": 20, "batch_size": 128, "learning_rate": 2e-3, "weight_decay": 1e-4},
+    training={"epochs": 30, "batch_size": 128, "learning_rate": 2e-3, "weight_decay": 1e-4},
     description=(
         "Three VGG-style blocks at full resolution (32/64/128 filters, two 3x3 "
         "convolutions each, batch normalization), Dense(128) with dropout; trained on "
-        "raw uint8 images with random mirroring and slight shifts/rotations, AdamW and "
-        "a cosine decay."
+        "raw uint8 images with random mirroring and shifts of up to 10% (no rotation), "
+        "AdamW and a cosine decay."
     ),
     anchors=("classic_convnet_keras", "published_svc"),
 )
@@ -192,8 +195,11 @@ _UCR_SETS = {  # entry -> (dataset, channels, classes, task)
         "ucr_italy_power_demand", 1, 2, "season from a day of power demand"
     ),
 }
-# One design and one recipe for every set: nothing tuned on a test split.
-_SIGNAL = {"fragment_length": 16, "fragment_stride": 8, "noise": 0.1, "dropout": 0.3}
+# One design and one recipe for every set, chosen on held-out quarters of the TRAIN
+# splits (benchmarks/time_series_design.py: 32-step fragments 0.907 mean validation
+# accuracy, 16-step 0.876, 64-step 0.897, wider encoder 0.866; 500 epochs no better
+# than 200), never on a test split.
+_SIGNAL = {"fragment_length": 32, "fragment_stride": 16, "noise": 0.1, "dropout": 0.3}
 _SIGNAL_RECIPE = {"epochs": 200, "batch_size": 16, "learning_rate": 1e-3, "weight_decay": 1e-4}
 
 for _name, (_dataset, _channels, _classes, _task) in _UCR_SETS.items():
@@ -208,7 +214,7 @@ for _name, (_dataset, _channels, _classes, _task) in _UCR_SETS.items():
         description=(
             "Raw series of any length, z-normalized per series and channel inside the "
             "model (padding excluded), jittered in training, cut into overlapping "
-            "16-step fragments (stride 8); three 1-D convolutions encode each fragment, "
+            "32-step fragments (stride 16); three 1-D convolutions encode each fragment, "
             "a bidirectional LSTM reads the fragments (masked where padding) next to "
             "their mean. One design and recipe for all UCR sets."
         ),
