@@ -75,10 +75,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
     new = ({k: get_entry(NAME).training[k] for k in OLD[0]}, {})
+    # The new settings run as long as the old recipe: their accuracy per second.
+    new_long = ({**new[0], "epochs": OLD[0]["epochs"]}, {})
     with tempfile.TemporaryDirectory() as root:
         write_folder(root)
         curves = {}
-        for label, (recipe, overrides) in (("old", OLD), ("new", new)):
+        for label, (recipe, overrides) in (("old", OLD), ("new", new), ("new, longer", new_long)):
             clock = _EpochClock()
             result = train_model(NAME, dataset=root, seed=args.seed, verbose=0,
                                  overrides={"input_shape": (SIZE, SIZE, 1), **overrides},
@@ -91,7 +93,7 @@ def main() -> None:
         predicted = get_baseline("rbf_svc").fit_predict(train, test, seed=args.seed)
         svc_seconds = time.perf_counter() - start
         svc = float(np.mean(np.asarray(predicted) == test[1]))
-    levels = (0.80, 0.82, 0.84, 0.86)
+    levels = (0.78, 0.80, 0.82, 0.84, 0.86)
     print()
     print("| recipe | final test accuracy | training | "
           + " | ".join(f"time to {level:.0%}" for level in levels) + " |")
