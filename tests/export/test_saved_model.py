@@ -85,6 +85,30 @@ class TestExportSavedModel(TestCase):
         assert load_metadata(path)["metrics"] == {"round": 3}
         assert sorted(os.listdir(os.path.dirname(path))) == ["artifact"]
 
+    def test_destinations_that_are_not_ours_are_refused_untouched(self):
+        root = self.get_temp_dir()
+        project = os.path.join(root, "project")
+        os.makedirs(project)
+        for name, text in (("model.keras", "weights"), ("notes.txt", "mine")):
+            with open(os.path.join(project, name), "w") as f:
+                f.write(text)
+        a_file = os.path.join(root, "a_file")
+        with open(a_file, "w") as f:
+            f.write("keep me")
+        with pytest.raises(FileExistsError, match=r"holding 2 entries \('model.keras'"):
+            export_saved_model(_model(), project)
+        with pytest.raises(FileExistsError, match="is a file"):
+            export_saved_model(_model(), a_file)
+        assert sorted(os.listdir(project)) == ["model.keras", "notes.txt"]
+        assert open(os.path.join(project, "notes.txt")).read() == "mine"
+        assert open(a_file).read() == "keep me"
+        assert sorted(os.listdir(root)) == ["a_file", "project"]  # no leftovers
+        # A new or empty folder takes it.
+        empty = os.path.join(root, "empty")
+        os.makedirs(empty)
+        export_saved_model(_model(), empty)
+        assert "saved_model.pb" in os.listdir(empty)
+
     def test_serves_in_a_process_with_only_tensorflow(self):
         model, images = _model(), _images()
         path = os.path.join(self.get_temp_dir(), "artifact")

@@ -67,6 +67,10 @@ class TestConvNet(TestCase):
             ({"input_dtype": "int32"}, "input_dtype='int32'"),
             ({"augmentation": 0.7}, "augmentation=0.7"),
             ({"augmentation_rotation": -0.1}, "augmentation_rotation=-0.1"),
+            ({"input_shape": (0, 0, 1)}, "input_shape=(0, 0, 1)"),
+            ({"input_shape": (8, 8, 0)}, "input_shape=(8, 8, 0)"),
+            ({"input_shape": (8, 8, 1), "patch_size": 16}, "patch_size (16, 16) does not fit"),
+            ({"input_shape": (16, 4, 1), "patch_size": (2, 8)}, "8 pixels in width, the images 4"),
         ],
     )
     def test_bad_arguments_name_the_value(self, kwargs, message):

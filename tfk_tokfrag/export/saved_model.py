@@ -65,6 +65,31 @@ def _decode_images(encoded: tf.Tensor, spec: tf.TensorSpec) -> tf.Tensor:
     )
 
 
+def _check_destination(path: str) -> None:
+    """Refuses a destination whose replacement would destroy something not ours.
+
+    Export writes a folder. It may go where nothing is, into an empty folder, or over
+    a SavedModel this library exported (it has our metadata file); anything else (a
+    file, a project folder holding `model.keras`, ...) is left alone with an error.
+    """
+    if not os.path.lexists(path):
+        return
+    if not os.path.isdir(path) or os.path.islink(path):
+        raise FileExistsError(
+            f"The export destination {path!r} is a file; a SavedModel is a folder. "
+            "Choose a new or empty folder (nothing was written)."
+        )
+    entries = sorted(os.listdir(path))
+    ours = METADATA_FILENAME in entries and "saved_model.pb" in entries
+    if entries and not ours:
+        shown = ", ".join(repr(e) for e in entries[:3]) + (", ..." if len(entries) > 3 else "")
+        raise FileExistsError(
+            f"The export destination {path!r} is a folder holding {len(entries)} "
+            f"entries ({shown}) and not a SavedModel exported by tfk_tokfrag; exporting "
+            "would replace them. Choose a new or empty folder (nothing was written)."
+        )
+
+
 def _atomic_replace_dir(tmp_dir: str, path: str) -> None:
     """Moves the finished `tmp_dir` onto `path`; a good old `path` survives any crash.
 
@@ -111,7 +136,9 @@ def export_saved_model(
       `tf.string` of PNG/JPEG/BMP/GIF bytes, decoded and resized inside the graph.
 
     The folder is written beside `path` and renamed into place, so a crash never
-    leaves a half-written artifact where a good one was. A metadata file
+    leaves a half-written artifact where a good one was. `path` must be new, an empty
+    folder, or a SavedModel exported here before (replaced); anything else raises
+    `FileExistsError` before anything is written. A metadata file
     (`tfk_tokfrag.json`) records the model name, versions, input signatures, label
     names and any `metrics` passed in (e.g. the test accuracy measured at export).
 
@@ -133,6 +160,7 @@ def export_saved_model(
         The path written.
     """
     path = os.fspath(path)
+    _check_destination(path)
     num_classes = int(model.output.shape[-1])
     if class_names is None:
         class_names = [str(i) for i in range(num_classes)]

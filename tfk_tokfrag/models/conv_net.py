@@ -85,11 +85,22 @@ def conv_net(
     >>> model.output_shape
     (None, 10)
     """
-    if len(tuple(input_shape)) != 3:
+    shape = tuple(input_shape)
+    if len(shape) != 3 or not all(
+        d is None or _validation.is_positive_int(d) for d in shape
+    ) or shape[2] is None:
         raise ValueError(
-            "input_shape must be (height, width, channels). "
-            f"Received: input_shape={tuple(input_shape)!r}"
+            "input_shape must be (height, width, channels) of positive ints (height and "
+            f"width may be None). Received: input_shape={shape!r}"
         )
+    patch = _validation.pair("patch_size", patch_size)
+    for side, size, step in (("height", shape[0], patch[0]), ("width", shape[1], patch[1])):
+        if size is not None and step > size:
+            raise ValueError(
+                f"patch_size {patch} does not fit the images: a patch is {step} pixels "
+                f"in {side}, the images {size} (the model would see no token). Received: "
+                f"input_shape={shape!r}, patch_size={patch_size!r}"
+            )
     _validation.num_classes(num_classes)
     filters = _validation.positive_ints("filters", filters)
     (kernel_size,) = _validation.positive_ints("kernel_size", kernel_size)
