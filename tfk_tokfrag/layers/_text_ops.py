@@ -411,9 +411,10 @@ def pad_or_truncate(
     elif padding_side == "left":
         ids = ids[:, :length]
     if padding_side == "right":
-        if ids.ragged_rank == 1 and ids._row_partition._has_precomputed_value_rowids():  # noqa: SLF001
-            # Straight from the row ids `tf.strings.split` gives: the row splits
-            # `to_tensor` would use cost a dozen more ops (pruned when unused).
+        if ids.ragged_rank == 1:
+            # From the row ids (which `tf.strings.split` gives, cached in the ragged
+            # tensor): the row splits `to_tensor` would use cost a dozen more ops, and
+            # each op costs ~0.2 ms per new iterator inside `Dataset.map`.
             return tf.raw_ops.RaggedTensorToTensor(
                 shape=tf.constant([-1, length], tf.int64),
                 values=ids.flat_values,
