@@ -39,8 +39,6 @@ from tfk_tokfrag.models import get_entry, get_model, list_models, zoo_weights  #
 from tfk_tokfrag.training import evaluate_model, select_model_inputs  # noqa: E402
 from tfk_tokfrag.training.train_model import train_model  # noqa: E402
 
-# Datasets on this machine without a download: generated offline, or real data that
-# packages ship (Debian's dataset-fashion-mnist).
 # The datasets this machine has without a download: what the package builds or ships
 # ("offline"), the UCR .ts files in the sktime wheel ("files"), and Fashion-MNIST from
 # Debian's dataset-fashion-mnist. Entries on any other dataset get an expectation card.
