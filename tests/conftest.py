@@ -9,11 +9,19 @@ import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
 # Property tests draw the same examples on every run (a red CI run must be reproducible,
-# never a lucky draw): `derandomize` seeds each test from its own name.
-# `HYPOTHESIS_PROFILE=explore pytest ...` draws new examples to hunt for bugs locally.
-settings.register_profile("deterministic", derandomize=True, print_blob=True)
-settings.register_profile("explore", derandomize=False, max_examples=500)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
+# never a lucky draw): `derandomize` seeds each test from its own name. The "ci" profile
+# (the default) also keeps them few and without deadlines (TensorFlow's first calls
+# trace graphs; a 2-core CI machine is slow); a test may ask for more with its own
+# `@settings(max_examples=...)`. `HYPOTHESIS_PROFILE=explore pytest ...` draws new
+# examples to hunt for bugs locally ("deterministic" is the former name of "ci").
+settings.register_profile(
+    "ci", max_examples=15, deadline=None, derandomize=True, print_blob=True
+)
+settings.register_profile(
+    "deterministic", max_examples=15, deadline=None, derandomize=True, print_blob=True
+)
+settings.register_profile("explore", derandomize=False, max_examples=500, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True, scope="session")

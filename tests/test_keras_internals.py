@@ -10,9 +10,10 @@ import re
 import keras
 import numpy as np
 import tensorflow as tf
+from keras.src.backend.tensorflow import trainer as keras_tf_trainer
 from keras.src.backend.tensorflow.trainer import TensorFlowTrainer
 
-import tfk_tokfrag.training  # noqa: F401  (installs the patch)
+import tfk_tokfrag.training  # noqa: F401  (installs the patches)
 from tfk_tokfrag import _keras_internals
 
 
@@ -71,3 +72,15 @@ def test_keras_still_averages_the_first_distributed_batch():
     assert re.search(r'distribute_strategy\.reduce\(\s*"MEAN"', source), source
     assert (TensorFlowTrainer._maybe_symbolic_build
             is _keras_internals._symbolic_build_from_one_replica)
+
+
+def test_keras_still_reduces_multi_worker_step_outputs_along_axis_0():
+    # The patched function: on several workers Keras reduces each step's scalar loss
+    # and metrics with strategy.reduce("MEAN", v, axis=0), which fails
+    # (keras-team/keras#20585). When this source changes, check whether
+    # patch_multi_worker_reduction is needed (tests/training/test_multi_worker.py runs
+    # two real workers, patched and not).
+    source = inspect.getsource(_keras_internals.KERAS_REDUCE_PER_REPLICA)
+    assert re.search(r'strategy\.reduce\(\s*"MEAN",\s*v,\s*axis=0\)', source), source
+    assert (keras_tf_trainer.reduce_per_replica
+            is _keras_internals._reduce_per_replica_multi_worker)

@@ -14,6 +14,7 @@ import keras
 import tensorflow as tf
 from keras.src import backend as _backend
 from keras.src import tree as _tree
+from keras.src.backend.tensorflow import trainer as _tf_trainer
 from keras.src.backend.tensorflow.trainer import TensorFlowTrainer as _TensorFlowTrainer
 
 
@@ -87,3 +88,42 @@ def patch_distributed_symbolic_build() -> None:
     batch (fixed upstream: drop this) or moves.
     """
     _TensorFlowTrainer._maybe_symbolic_build = _symbolic_build_from_one_replica
+
+
+# Keras' own function, kept to test that upstream still needs the patch below.
+KERAS_REDUCE_PER_REPLICA = _tf_trainer.reduce_per_replica
+
+
+def _in_multi_worker_mode(strategy) -> bool:
+    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and (
+        strategy.extended._in_multi_worker_mode()
+    )
+
+
+def _reduce_per_replica_multi_worker(values, strategy, reduction):
+    """Keras' `reduce_per_replica` with the mean across workers taken over the
+    replicas alone.
+
+    Under `MultiWorkerMirroredStrategy` on several workers, Keras (3.13-3.15) reduces
+    each train/test step's outputs (the loss and metric values, scalars) with
+    `strategy.reduce("MEAN", value, axis=0)`, which also reduces along a first axis
+    that scalars do not have: `fit` fails with "Invalid reduction dimension 0 for
+    input with 0 dimensions" (keras-team/keras#20585). The mean over the replicas
+    (`axis=None`) is what Keras computes on one machine. Every other case (one worker,
+    other strategies, `"concat"` for `predict`) goes to Keras' own function.
+    """
+    if reduction in ("auto", "mean") and _in_multi_worker_mode(strategy):
+        return _tree.map_structure(
+            lambda value: strategy.reduce("MEAN", value, axis=None), values
+        )
+    return KERAS_REDUCE_PER_REPLICA(values, strategy, reduction)
+
+
+def patch_multi_worker_reduction() -> None:
+    """Installs `_reduce_per_replica_multi_worker` where Keras' TensorFlow trainer
+    looks up `reduce_per_replica` (idempotent; active only on several workers).
+
+    `tests/test_keras_internals.py` fails when Keras' own function stops reducing
+    along axis 0 (fixed upstream: drop this) or moves.
+    """
+    _tf_trainer.reduce_per_replica = _reduce_per_replica_multi_worker

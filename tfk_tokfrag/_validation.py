@@ -6,6 +6,8 @@ the same check gives the same message everywhere.
 
 Integers: any `numbers.Integral` but `bool` is accepted (a NumPy `np.int64(2)` is an
 int here) and returned as a plain Python `int`, so configs stay JSON-serializable.
+Likewise real numbers (`np.float32(0.5)`) come back as plain `int` or `float`. Flags
+must be real bools: `"no"`, `0` or `np.bool_(True)` are refused, never taken for truth.
 """
 
 from __future__ import annotations
@@ -17,6 +19,16 @@ from collections.abc import Iterable
 def is_int(value) -> bool:
     """An integer that is not a bool (Python or NumPy)."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def is_real(value) -> bool:
+    """A real number that is not a bool: a Python or NumPy int or float."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def plain_number(value) -> int | float:
+    """A checked real number (`is_real`) as a plain Python `int` or `float`."""
+    return int(value) if isinstance(value, numbers.Integral) else float(value)
 
 
 def is_positive_int(value) -> bool:
@@ -31,6 +43,13 @@ def positive_int(name: str, value, *, allow_none: bool = False) -> int | None:
         expected = "None or a positive int" if allow_none else "a positive int"
         raise ValueError(f"{name} must be {expected}. Received: {name}={value!r}")
     return int(value)
+
+
+def int_or_none(name: str, value) -> int | None:
+    """`value` as an int of any sign (such as a seed), or `None`."""
+    if value is not None and not is_int(value):
+        raise ValueError(f"{name} must be an int or None. Received: {name}={value!r}")
+    return None if value is None else int(value)
 
 
 def non_negative_int(name: str, value) -> int:

@@ -11,6 +11,7 @@ from tfk_tokfrag.export import (
     read_texts,
     read_video,
 )
+from tfk_tokfrag.export.requests import decode_images
 
 IMAGE = InputSignature((InputSpec("image", (None, 8, 8, 1), "uint8"),), is_dict=False)
 NAMED = InputSignature(
@@ -38,6 +39,24 @@ def test_decode_image_keeps_pixels_at_size_and_resizes_like_tf_image():
     # Inside a graph the size is unknown until run time: same pixels.
     graph = tf.function(lambda d: decode_image(d, 4, 5, 1))
     np.testing.assert_array_equal(graph(data).numpy(), expected)
+
+
+def test_decode_images_names_every_item_that_does_not_decode():
+    images = [_image((8, 8, 1), seed=i) for i in range(3)]
+    pngs = [tf.io.encode_png(image).numpy() for image in images]
+    graph = tf.function(lambda e: decode_images(e, 4, 5, 1),
+                        input_signature=[tf.TensorSpec((None,), tf.string)])
+    expected = [decode_image(png, 4, 5, 1).numpy() for png in pngs]
+    for decode in (graph, lambda e: decode_images(e, 4, 5, 1)):  # in a graph, eagerly
+        np.testing.assert_array_equal(decode(tf.constant(pngs)).numpy(), expected)
+        assert decode(tf.constant([], tf.string)).shape == (0, 4, 5, 1)
+    # Garbage, a truncated PNG, an empty item; bad items are named, from 0.
+    bad = [pngs[0], b"\x00garbage", pngs[1][:25], pngs[2], b""]
+    with pytest.raises(tf.errors.InvalidArgumentError,
+                       match=r"items at indices\] \[1 2 4\] \[\(from 0\) of the batch"):
+        graph(tf.constant(bad))
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"items at indices\] \[0\]"):
+        graph(tf.constant([b"GIF8 but not a GIF"]))
 
 
 def test_files_that_are_not_images_or_missing_are_named(tmp_path):

@@ -65,6 +65,51 @@ class TestExportSavedModel(TestCase):
         out = reloaded.serve_encoded_images(tf.stack([jpeg]))
         assert out["probabilities"].shape == (1, 10)
 
+    def test_requests_of_another_dtype_are_refused_not_cast(self):
+        # A uint8 signature used to cast NumPy floats silently: `images / 255.0`
+        # answered as for a black image and 300.0 as 44, while a tf.float32 tensor was
+        # refused. Every other dtype, NumPy or tensor, is now refused alike.
+        model, images = _model(), _images(2)
+        path = os.path.join(self.get_temp_dir(), "artifact")
+        export_saved_model(model, path)
+        reloaded = tf.saved_model.load(path)
+        expected = reloaded.serve(tf.constant(images))["probabilities"].numpy()
+        for good in (images, images.tolist(), tf.constant(images)):
+            np.testing.assert_allclose(reloaded.serve(good)["probabilities"], expected,
+                                       atol=1e-6)
+        black = reloaded.serve(np.zeros_like(images))["probabilities"].numpy()
+        assert not np.allclose(black, expected)  # the answer a float request used to get
+        bad_requests = {
+            "NumPy float64 in [0, 1]": images / 255.0,
+            "NumPy float32 in [0, 1]": (images / 255.0).astype("float32"),
+            "NumPy float64 out of range": np.full(images.shape, 300.0),
+            "NumPy int64 out of range": np.full(images.shape, 300),
+            "NumPy int64 in range": images.astype("int64"),
+            "tf.float32 tensor": tf.constant(images / 255.0, tf.float32),
+            "Python floats": (images / 255.0).tolist(),
+            "uint8 of another size": np.zeros((2, 9, 8, 1), np.uint8),
+        }
+        for what, request in bad_requests.items():
+            with pytest.raises(ValueError, match="Could not find matching concrete "
+                               r"function(.|\n)*dtype=tf.uint8"):
+                reloaded.serve(request)
+                pytest.fail(f"served {what}")
+        # TF Serving's signature keeps its own strict dtype.
+        default = reloaded.signatures["serving_default"](image=tf.constant(images))
+        np.testing.assert_allclose(default["probabilities"], expected, atol=1e-6)
+        # Encoded images: undecodable items are named by their index in the batch.
+        pngs = [tf.io.encode_png(image).numpy() for image in images]
+        batch = [pngs[0], b"not an image", pngs[1], pngs[1][:30], b""]
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match=r"items at indices\] \[1 3 4\]"):
+            reloaded.serve_encoded_images(tf.constant(batch))
+        np.testing.assert_allclose(
+            reloaded.serve_encoded_images(tf.constant(pngs))["probabilities"], expected,
+            atol=1e-6,
+        )
+        with pytest.raises(ValueError, match="Could not find matching"):
+            reloaded.serve_encoded_images(np.array([1.0, 2.0]))
+
     def test_class_names_must_match_outputs(self):
         with pytest.raises(ValueError, match="class_names has 2 names"):
             export_saved_model(_model(), os.path.join(self.get_temp_dir(), "x"),

@@ -397,6 +397,10 @@ def test_detokenize_inverts_tokenize_on_covered_pixels(
     x = images((2, height, width, 3), seed=height * 13 + width)
     layer = PixelTokenizer(patch, strides=strides, padding=padding, output_layout=layout)
     inputs = x if batched else x[0]
+    if numpy_tokens(x, patch, strides, padding).shape[1] == 0:  # no token: refused
+        with pytest.raises(ValueError, match="cuts no token"):
+            layer(inputs)
+        return
     restored = layer.detokenize(layer(inputs), image_size=(height, width)).numpy()
     if not batched:
         x, restored = x[:1], restored[None]
@@ -408,16 +412,72 @@ def test_detokenize_inverts_tokenize_on_covered_pixels(
 
 
 @pytest.mark.parametrize("strides", [None, 1])
-def test_images_smaller_than_a_patch(strides):
-    x = images((2, 2, 5, 3))
-    layer = PixelTokenizer(3, strides=strides)
-    assert layer(x).shape == (2, 0, 27)  # "valid": no whole patch fits.
-    spec = tf.TensorSpec((None, None, None, 3))
-    dynamic = tf.function(layer, input_signature=[spec])
-    assert dynamic(x).shape == (2, 0, 27)
-    np.testing.assert_array_equal(layer.detokenize(layer(x), image_size=(2, 5)), 0 * x)
-    same = PixelTokenizer(3, strides=strides, padding="same")
-    np.testing.assert_array_equal(same.detokenize(same(x), image_size=(2, 5)), x)
+def test_images_that_give_no_token_are_refused(strides):
+    # A 1x1 image and patch_size=2 used to give zero tokens without a word.
+    x = images((2, 1, 1, 3))
+    layer = PixelTokenizer(2, strides=strides)
+    message = re.escape(
+        f"PixelTokenizer(patch_size=2, strides={strides!r}, padding='valid') cuts no "
+        "token from images of (height, width)"
+    )
+    with pytest.raises(ValueError, match=message + re.escape(" (1, 1): an image must")):
+        layer(x)
+    with pytest.raises(ValueError, match=message):  # unbatched
+        layer(x[0])
+    with pytest.raises(ValueError, match=message):  # symbolic: when the model is built
+        PixelTokenizer(2, strides=strides)(keras.Input((1, 5, 3)))
+    with pytest.raises(ValueError, match=message):
+        PixelTokenizer(2, strides=strides).build((None, 5, 1, 3))
+    # Sizes unknown until run time: a tf.debugging assertion with the sizes.
+    in_graph = message.replace("'", "") + r"\] \[1 1\] \[an image must hold"
+    for spec in (tf.TensorSpec((None, None, None, 3)), tf.TensorSpec((None, None, 1, 3))):
+        dynamic = tf.function(layer, input_signature=[spec])
+        with pytest.raises(tf.errors.InvalidArgumentError, match=in_graph):
+            dynamic(x)
+    big_enough = images((1, 4, 3, 3))
+    np.testing.assert_array_equal(  # the assertion passes where there are tokens
+        tf.function(layer, input_signature=[tf.TensorSpec((None, None, None, 3))])(
+            big_enough), numpy_tokens(big_enough, (2, 2), strides and (1, 1)))
+    with pytest.raises(ValueError, match=message):  # traced in tf.data with known sizes
+        tf.data.Dataset.from_tensor_slices(images((2, 1, 4, 3))).map(layer)
+    # "same" padding pads a pixel to a patch; only an empty image has no token.
+    same = PixelTokenizer(2, strides=strides, padding="same")
+    np.testing.assert_array_equal(same.detokenize(same(x), image_size=(1, 1)), x)
+    with pytest.raises(ValueError, match=r"padding='same'\) cuts no token.*\(0, 4\)"):
+        same(np.zeros((1, 0, 4, 3), "float32"))
+    # The geometry helpers still count zero tokens, without an error.
+    assert layer.grid_shape(1, 1) == (0, 0)
+
+
+@settings(max_examples=20)
+@given(
+    batch=st.integers(0, 2),
+    height=st.integers(0, 9),
+    width=st.integers(0, 9),
+    channels=st.integers(1, 3),
+    patch=st.tuples(st.integers(1, 4), st.integers(1, 4)),
+    strides=st.one_of(st.none(), st.tuples(st.integers(1, 4), st.integers(1, 4))),
+    padding=st.sampled_from(["valid", "same"]),
+    batched=st.booleans(),
+)
+def test_property_random_shapes_match_numpy_or_are_refused(
+    batch, height, width, channels, patch, strides, padding, batched
+):
+    """Any image size: the NumPy loops' tokens, or a ValueError when there are none."""
+    x = images((batch if batched else 1, height, width, channels), seed=height + 7 * width)
+    layer = PixelTokenizer(patch, strides=strides, padding=padding)
+    expected = numpy_tokens(x, patch, strides, padding)
+    inputs = x if batched else x[0]
+    if expected.shape[1] == 0:
+        with pytest.raises(ValueError, match="cuts no token"):
+            layer(inputs)
+        return
+    tokens = np.asarray(layer(inputs))
+    np.testing.assert_array_equal(tokens, expected if batched else expected[0])
+    shape = inputs.shape if batched else inputs.shape
+    assert tuple(layer.compute_output_shape(shape)) == tokens.shape
+    rows, cols = layer.grid_shape(height, width)
+    assert rows * cols == expected.shape[1]
 
 
 def test_detokenize_averages_overlaps():

@@ -449,6 +449,105 @@ def test_segment_sampling_in_training_stays_in_segments_and_varies():
     np.testing.assert_array_equal(centre, [(2 * segment + 1) * candidates // 8] * 4)
 
 
+# -- random shapes: documented invariants -------------------------------------------
+@given(
+    batch=st.integers(0, 2),
+    time=st.integers(0, 9),
+    size=st.tuples(st.integers(2, 5), st.integers(2, 5)),
+    length=st.integers(1, 4),
+    stride=st.one_of(st.none(), st.integers(1, 5)),
+    num_fragments=st.one_of(st.none(), st.integers(1, 4)),
+    patch=st.one_of(st.none(), st.integers(1, 2)),
+    data=st.data(),
+)
+def test_property_random_video_shapes_keep_the_documented_invariants(
+    batch, time, size, length, stride, num_fragments, patch, data
+):
+    """uint8 video of any shape: output shapes as documented (`fragment_count`,
+    `compute_output_shape`), dtype kept, masks consistent, padding = pad_value."""
+    x = clips((batch, time, *size, 1), "uint8") | 1  # no frame equals the padding
+    lengths = np.array(data.draw(st.lists(st.integers(0, 12), min_size=batch,
+                                          max_size=batch)), "int32")
+    layer = TemporalFragmenter(length, fragment_stride=stride, pad_end=True, pad_value=0,
+                               num_fragments=num_fragments, patch_size=patch,
+                               frame_rank=3, return_mask=True)
+    out = {k: np.asarray(v) for k, v in layer(x, lengths=lengths).items()}
+    num = layer.fragment_count(time)
+    expected = layer.compute_output_shape(x.shape)
+    assert out["fragments"].shape == expected["fragments"]
+    assert out["fragments"].shape[:2] == (batch, num)
+    assert out["frame_mask"].shape == (batch, num, length)
+    assert out["fragments"].dtype == np.uint8
+    np.testing.assert_array_equal(out["fragment_mask"], out["frame_mask"].any(-1))
+    if patch is None:  # padded frames hold pad_value, real frames never do
+        padding = out["fragments"].reshape(batch, num, length, size[0] * size[1]) == 0
+        np.testing.assert_array_equal(padding.all(-1), ~out["frame_mask"])
+    else:
+        rows, cols = size[0] // patch, size[1] // patch
+        assert out["fragments"].shape[2:] == (rows * cols, length * patch * patch)
+    starts = np.array(layer.fragment_starts(time))
+    if num_fragments is None and batch:  # at inference the starts are documented
+        frame_mask, _ = numpy_masks(np.array([starts] * batch), length,
+                                    np.minimum(lengths, time))
+        np.testing.assert_array_equal(out["frame_mask"], frame_mask)
+
+
+def test_pad_value_must_fit_the_fragments_dtype():
+    video = clips((1, 5, 2, 2, 1), "uint8")
+    # 300 on uint8 used to pad with 44 (300 mod 256) without a word.
+    for pad_value, dtype, output_dtype, held in [
+        (300, "uint8", None, "integers 0 to 255"), (-1, "uint8", None, "integers 0 to 255"),
+        (0.5, "uint8", None, "integers 0 to 255"), (200, "int8", None, "integers -128 to 127"),
+        (1e5, "uint8", "float16", "values of magnitude up to 65504"),
+    ]:
+        message = re.escape(
+            f"pad_value={pad_value!r} does not fit the dtype {output_dtype or dtype} of "
+            f"the fragments, which holds {held}"
+        )
+        layer = TemporalFragmenter(2, pad_end=True, pad_value=pad_value,
+                                   output_dtype=output_dtype)
+        with pytest.raises(ValueError, match=message):
+            layer(video.astype(dtype))
+        with pytest.raises(ValueError, match=message):  # when the model is built
+            layer(keras.Input((None, 2, 2, 1), dtype=dtype))
+    # In range, or cast first to a dtype that holds it: exact.
+    out = TemporalFragmenter(2, pad_end=True, pad_value=255)(video)
+    assert np.asarray(out)[0, -1, -1].tolist() == [[[255], [255]], [[255], [255]]]
+    out = TemporalFragmenter(2, pad_end=True, pad_value=300, output_dtype="float32")(video)
+    assert float(np.asarray(out)[0, -1, -1].max()) == 300.0
+    layer = TemporalFragmenter(2, pad_end=True, pad_value=np.int64(7))
+    assert type(layer.get_config()["pad_value"]) is int
+    assert np.asarray(layer(video))[0, -1, -1, 0, 0, 0] == 7
+
+
+def test_lengths_must_be_non_negative_integers():
+    x = np.arange(6, dtype="float32")[None]
+    layer = TemporalFragmenter(2, pad_end=True, frame_rank=0, return_mask=True)
+    # Float lengths used to be truncated (2.7 -> 2), negative ones clipped to 0.
+    for lengths in (np.array([2.7]), [2.7], tf.constant([3.0])):
+        with pytest.raises(TypeError, match="expected lengths of an integer dtype"):
+            layer(x, lengths=lengths)
+    with pytest.raises(TypeError, match="received dtype float32"):
+        layer(keras.Input((None,)), lengths=keras.Input((), dtype="float32"))
+    negative = "TemporalFragmenter expected lengths >= 0"
+    with pytest.raises(tf.errors.InvalidArgumentError, match=negative):
+        layer(x, lengths=np.array([-1]))
+    graph = tf.function(lambda v, n: layer(v, lengths=n)["fragment_mask"],
+                        input_signature=[tf.TensorSpec((None, None)),
+                                         tf.TensorSpec((None,), tf.int32)])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=negative):
+        graph(x, tf.constant([-2]))
+    mapped = tf.data.Dataset.from_tensor_slices((x, [-3])).batch(1).map(
+        lambda v, n: layer(v, lengths=n)["fragment_mask"])
+    with pytest.raises(tf.errors.InvalidArgumentError, match=negative):
+        list(mapped)
+    # Unsigned and int64 lengths work; past the clip they count as the whole clip.
+    for lengths in (np.array([3], np.uint8), tf.constant([3], tf.int64)):
+        mask = np.asarray(layer(x, lengths=lengths)["fragment_mask"])
+        np.testing.assert_array_equal(mask, [[True, True, False]])
+    np.testing.assert_array_equal(graph(x, tf.constant([99])), [[True, True, True]])
+
+
 # -- bad arguments and inputs -------------------------------------------------------
 @pytest.mark.parametrize(
     "kwargs, message",

@@ -3,8 +3,10 @@ hand-computed cases."""
 
 import json
 import os
+import resource
 import subprocess
 import sys
+import time
 import unicodedata
 
 import keras
@@ -560,6 +562,116 @@ class TestWordTokenizer(TestCase):
         got = layer.detokenize(layer(text)).numpy().decode("utf-8")
         assert got == expected
 
+    # -- texts of every kind, pinned against a Python reference -------------------------
+    @pytest.mark.parametrize("split", ["whitespace", "cjk"])
+    def test_mixed_scripts_empty_and_invalid_texts_match_a_python_reference(self, split):
+        texts = [
+            "Café NAÏVE e\u0301te\u0301 über",  # Latin, precomposed and combining marks
+            "我爱北京天安门，你好！",  # Chinese with CJK punctuation
+            "مرحبا، بالعالم؟ ١٢٣",  # Arabic letters, punctuation and digits
+            "emoji 😀👍🏽 stay out; ЁЛКА Ω",  # emoji are symbols: stripped
+            "mixed我们Straße مرحبا😀e\u0301",
+            "", " ", "\t\n\u3000\u00a0 ",  # empty and white space only
+        ]
+        expected = [_python_tokens(t, split) for t in texts]
+        assert expected[5:] == [[], [], []]
+        vocabulary = list(dict.fromkeys(t for row in expected for t in row))
+        layer = WordTokenizer(vocabulary=vocabulary, split=split)
+        ids = {t: i + 2 for i, t in enumerate(vocabulary)}
+        assert layer(tf.constant(texts)).to_list() == [[ids[t] for t in row]
+                                                       for row in expected]
+        # The combining acute accent stays on its letter: "e\u0301" and "é" differ.
+        assert "e\u0301te\u0301" in vocabulary and "été" not in vocabulary
+        # Invalid UTF-8 bytes become U+FFFD, a symbol, and are dropped like one.
+        broken = tf.constant([b"caf\xc3 \xff\xfe\xe6\x88 \xe4\xbd\xa0"])
+        assert layer(broken).to_list() == [[ids.get(t, 1) for t in ["caf", "你"]]]
+        dense = WordTokenizer(vocabulary=vocabulary, split=split, sequence_length=3)
+        padded = dense(tf.constant(texts)).numpy()
+        assert padded.shape == (len(texts), 3) and not padded[5:].any()
+
+    def test_character_split_keeps_combining_marks_as_their_own_tokens(self):
+        layer = WordTokenizer(split="character", standardize="lower",
+                              vocabulary=["e", "\u0301", "我", "😀", " "])
+        assert layer("E\u0301 我😀").numpy().tolist() == [2, 3, 6, 4, 5]
+
+    @pytest.mark.parametrize(
+        "unit, split, per_unit",
+        [("é我م😀a\u0301 ", "cjk", ["é", "我", "م", "a\u0301"]),
+         ("ab ", "character", ["a", "b", " "]),
+         ("x", "whitespace", None)],  # one word of a million characters
+    )
+    def test_a_million_characters_in_bounded_time_and_memory(self, unit, split, per_unit):
+        text = (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
+        units, rest = divmod(len(text), len(unit))
+        if per_unit is None:
+            expected = 1
+        else:
+            expected = units * len(per_unit) + len(_python_tokens(unit[:rest], split))
+        layer = WordTokenizer(vocabulary=["é", "我", "a"], split=split)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+        start = time.perf_counter()
+        ids = layer(tf.constant([text, ""]))
+        elapsed = time.perf_counter() - start
+        grown_mib = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) / 1024
+        assert ids.row_lengths().numpy().tolist() == [expected, 0]
+        if per_unit is not None:
+            first = ids[0, : len(per_unit)].numpy().tolist()
+            assert first == [{"é": 2, "我": 3, "a": 4}.get(t, 1) for t in per_unit]
+        # Linear work (0.1 s, 40 MiB measured): far inside these bounds, which a
+        # quadratic regex or a copy per token would break.
+        assert elapsed < 15, f"{elapsed:.1f} s for a million characters"
+        assert grown_mib < 1024, f"peak memory grew by {grown_mib:.0f} MiB"
+
+    # -- no vocabulary: an error, not every word out of vocabulary ------------------------
+    def test_calling_without_a_vocabulary_raises(self):
+        layer = WordTokenizer(sequence_length=4, name="words")
+        message = "WordTokenizer 'words' has no vocabulary: call adapt"
+        with pytest.raises(RuntimeError, match=message):
+            layer(["a b"])
+        with pytest.raises(RuntimeError, match=message):
+            tf.data.Dataset.from_tensor_slices(["a b"]).map(layer)
+        with pytest.raises(RuntimeError, match=message):
+            tf.function(layer)(tf.constant(["a b"]))
+        # A model can still be built and saved around it before adapt ...
+        inputs = keras.Input(shape=(), dtype="string")
+        model = keras.Model(inputs, layer(inputs))
+        archive = os.path.join(self.get_temp_dir(), "unadapted.keras")
+        model.save(archive)
+        restored = keras.saving.load_model(archive)
+        with pytest.raises(RuntimeError, match="has no vocabulary"):
+            restored(tf.constant(["a b"]))
+        with pytest.raises(RuntimeError, match=message):
+            model(tf.constant(["a b"]))
+        # ... and works once it has one; an explicitly empty vocabulary is one.
+        layer.adapt(["a b b"])
+        assert model(tf.constant(["b a c"])).numpy().tolist() == [[2, 3, 1, 0]]
+        assert WordTokenizer(vocabulary=[])(["a b"]).to_list() == [[1, 1]]
+        adapted_to_nothing = WordTokenizer()
+        adapted_to_nothing.adapt(["", " !"])  # no token: a vocabulary all the same
+        assert adapted_to_nothing.has_vocabulary
+        assert adapted_to_nothing(["a b"]).to_list() == [[1, 1]]
+
+    # -- property: any Unicode text ------------------------------------------------------
+    @given(
+        texts=st.lists(st.text(max_size=24), min_size=1, max_size=4),
+        split=st.sampled_from(["whitespace", "cjk", "character"]),
+        sequence_length=st.integers(1, 6),
+    )
+    def test_property_any_unicode_text(self, texts, split, sequence_length):
+        ragged_layer, dense_layer = _shared_pair(split, sequence_length)
+        size = ragged_layer.vocabulary_size()
+        batch = tf.constant([t.encode("utf-8") for t in texts])
+        rows = ragged_layer(batch).to_list()
+        assert len(rows) == len(texts)
+        # Ragged rows hold no padding id; every id is in [1, vocabulary_size).
+        assert all(1 <= i < size for row in rows for i in row)
+        # Each text alone gives its row of the batch.
+        assert [ragged_layer(t).numpy().tolist() for t in texts] == rows
+        # The dense output is the ragged one right-padded / truncated.
+        expected = [(row + [0] * sequence_length)[:sequence_length] for row in rows]
+        assert dense_layer(batch).numpy().tolist() == expected
+        assert dense_layer.detokenize(dense_layer(batch)).shape == (len(texts),)
+
     # -- errors --------------------------------------------------------------------------
     @pytest.mark.parametrize(
         "kwargs, fragment",
@@ -625,6 +737,38 @@ def _expected_ngram_ids():
 def _last4(tokens, oov):
     table = {"a": 4, "b": 5, "a b": 6}
     return [table.get(t) or oov(t) for t in tokens][-4:]
+
+
+
+def _python_tokens(text, split):
+    """Tokens by the layer's documented rules, in plain Python: punctuation and symbols
+    (Unicode P* and S*) removed (a space in "cjk" mode), lower-cased, split on white
+    space, and in "cjk" mode every CJK character a token of its own."""
+    text = "".join(
+        (" " if split == "cjk" else "") if unicodedata.category(c)[0] in "PS" else c
+        for c in text
+    ).lower()
+    if split == "cjk":
+        return _cjk_reference_tokens(text)
+    return list(text) if split == "character" else text.split()
+
+
+_PAIRS = {}
+
+
+def _shared_pair(split, sequence_length):
+    """A ragged and a dense layer with the same small vocabulary (made once)."""
+    if split not in _PAIRS:
+        vocabulary = ["a", "é", "我", "ω", "1", " ", "e"]
+        if split != "character":
+            vocabulary.remove(" ")
+        _PAIRS[split] = (
+            WordTokenizer(vocabulary=vocabulary, split=split),
+            {n: WordTokenizer(vocabulary=vocabulary, split=split, sequence_length=n)
+             for n in range(1, 7)},
+        )
+    ragged_layer, dense_layers = _PAIRS[split]
+    return ragged_layer, dense_layers[sequence_length]
 
 
 _LAYERS = {}

@@ -60,6 +60,8 @@ class TestConvBlock(TestCase):
         [
             ({"fused_activation": True, "batch_norm": True}, "fused_activation=True"),
             ({"num_convs": 2, "conv_name": "c"}, "conv_name='c', num_convs=2"),
+            ({"batch_norm": "no"}, "batch_norm must be a bool. Received: batch_norm='no'"),
+            ({"fused_activation": 1}, "fused_activation must be a bool"),
         ],
     )
     def test_contradictory_arguments(self, kwargs, message):

@@ -64,6 +64,7 @@ class TestConvNet(TestCase):
             ({"num_classes": 1}, "num_classes=1"),
             ({"input_shape": (8, 8)}, "input_shape=(8, 8)"),
             ({"dropout": 1.0}, "dropout=1.0"),
+            ({"batch_norm": "no"}, "batch_norm must be a bool. Received: batch_norm='no'"),
             ({"input_dtype": "int32"}, "input_dtype='int32'"),
             ({"augmentation": 0.7}, "augmentation=0.7"),
             ({"augmentation_rotation": -0.1}, "augmentation_rotation=-0.1"),

@@ -57,6 +57,9 @@ def test_output_shape():
         ({"temporal_head": "gru"}, "temporal_head='gru'"),
         ({"dropout": 1.0}, "dropout=1.0"),
         ({"mask_padding_frames": "yes"}, "mask_padding_frames='yes'"),
+        # A non-empty string is truthy: "no" used to build a BiLSTM.
+        ({"bidirectional": "no"}, "bidirectional='no'"),
+        ({"bidirectional": 0}, "bidirectional=0"),
     ],
 )
 def test_bad_arguments_name_the_value(kwargs, fragment):

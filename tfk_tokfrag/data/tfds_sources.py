@@ -12,8 +12,14 @@ the TFDS builder and calls it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
+
+try:
+    import fcntl
+except ImportError:  # Windows: no lock (prepare a dataset before starting a cluster)
+    fcntl = None
 
 import tensorflow as tf
 import tensorflow_datasets as tfds
@@ -55,14 +61,34 @@ _READ_FROM_FILES = ("fashion_mnist",)
 _QUIET_PREPARE = tfds.download.DownloadConfig(compute_stats=tfds.download.ComputeStatsMode.SKIP)
 
 
+@contextlib.contextmanager
+def _preparing(data_dir: str, name: str):
+    """Holds an exclusive lock on `data_dir` for preparing `name`: the workers of a
+    cluster (processes sharing one data folder) prepare a dataset once, in turn,
+    instead of writing the same files at the same time."""
+    os.makedirs(data_dir, exist_ok=True)
+    with open(os.path.join(data_dir, f".{name}.prepare.lock"), "a") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def _builder(entry: DatasetEntry, data_dir, download: bool) -> tfds.core.DatasetBuilder | None:
     if entry.source == "files":  # its examples function reads local files itself
         return None
-    builder = tfds.builder(entry.tfds_name, data_dir=_ops.default_data_dir(data_dir))
-    if entry.source == "offline":
-        builder.download_and_prepare(download_config=_QUIET_PREPARE)  # local generation
-    elif download and not builder.is_prepared() and entry.name not in _READ_FROM_FILES:
-        builder.download_and_prepare()
+    data_dir = _ops.default_data_dir(data_dir)
+    builder = tfds.builder(entry.tfds_name, data_dir=data_dir)
+    offline = entry.source == "offline"  # generated locally
+    if builder.is_prepared() or not (offline or (download and entry.name not in _READ_FROM_FILES)):
+        return builder
+    with _preparing(data_dir, entry.tfds_name):
+        builder = tfds.builder(entry.tfds_name, data_dir=data_dir)  # another may have
+        if not builder.is_prepared():
+            builder.download_and_prepare(download_config=_QUIET_PREPARE if offline else None)
     return builder
 
 

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
-from tfk_tokfrag.export.saved_model import load_metadata
+from tfk_tokfrag.export.saved_model import load_metadata, load_saved_model
 from tfk_tokfrag.export.signature import InputSignature
 
 
@@ -27,6 +27,39 @@ class Accuracy:
         return f"{self.value:.4f} ({self.correct}/{self.total})"
 
 
+def check_inputs_fit(
+    signature: InputSignature, dataset: tf.data.Dataset, check_dtype: bool = False
+) -> None:
+    """Raises a `ValueError` naming the dataset input a model cannot take.
+
+    Compares the shapes (and, with `check_dtype`, the dtypes: a SavedModel's
+    signature is exact, a Keras model casts) of the dataset's inputs with the
+    model's, before anything runs. Named inputs are matched by name; extra ones in
+    the dataset are ignored.
+    """
+    given = dataset.element_spec[0]
+    for spec in signature.specs:
+        actual = given.get(spec.name) if isinstance(given, dict) else given
+        if actual is None:
+            raise ValueError(f"The dataset has no {spec.name!r} input for the model; it has "
+                             f"{sorted(given)}.")
+        shape, dtype = tf.TensorShape(actual.shape), tf.as_dtype(actual.dtype).name
+        if not shape.is_compatible_with(spec.shape) or (check_dtype and dtype != spec.dtype):
+            what = f"{spec.name!r} inputs" if signature.is_dict else "inputs"
+            raise ValueError(
+                f"The dataset's {what} do not fit the model: expected shape "
+                f"{_shape_text(spec.shape)} ({spec.dtype}), received shape "
+                f"{_shape_text(shape)} ({dtype})."
+            )
+
+
+def _shape_text(shape) -> str:
+    shape = tf.TensorShape(shape)
+    if shape.rank is None:
+        return "of unknown rank"
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape.as_list()) + ")"
+
+
 def evaluate_saved_model(saved_model, dataset: tf.data.Dataset) -> Accuracy:
     """Scores a SavedModel written by `export_saved_model` on `(inputs, label)` batches.
 
@@ -43,7 +76,8 @@ def evaluate_saved_model(saved_model, dataset: tf.data.Dataset) -> Accuracy:
     """
     if isinstance(saved_model, str | os.PathLike):
         signature = InputSignature.from_json(load_metadata(saved_model)["inputs"])
-        artifact = tf.saved_model.load(os.fspath(saved_model))
+        check_inputs_fit(signature, dataset, check_dtype=True)
+        artifact = load_saved_model(saved_model)
     else:
         artifact, signature = saved_model, None
     correct = total = 0

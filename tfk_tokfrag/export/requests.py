@@ -37,6 +37,35 @@ def decode_image(data: tf.Tensor, height: int, width: int, channels: int) -> tf.
     return tf.cast(tf.clip_by_value(tf.round(image), 0.0, 255.0), tf.uint8)
 
 
+def decode_images(encoded: tf.Tensor, height: int, width: int, channels: int) -> tf.Tensor:
+    """A batch of image bytes `(batch,)` -> uint8 `(batch, height, width, channels)`.
+
+    `decode_image` on each item, in order, inside the graph. An item that does not
+    decode (not an image, or a corrupt one) fails the batch with an
+    `InvalidArgumentError` naming the indices of all such items (from 0), not only
+    TensorFlow's "Graph execution error": the items are decoded in a `tf.data`
+    pipeline that drops failures, and the indices missing from its output are named.
+    """
+    count = tf.shape(encoded)[0]
+    decoded = tf.data.Dataset.from_tensor_slices((tf.range(count), encoded)).map(
+        lambda index, data: (index, decode_image(data, height, width, channels))
+    ).ignore_errors().batch(tf.cast(tf.maximum(count, 1), tf.int64))
+    empty = tf.data.Dataset.from_tensors(  # The one batch when there is no item.
+        (tf.zeros([0], tf.int32), tf.zeros([0, height, width, channels], tf.uint8))
+    )
+    indices, images = decoded.concatenate(empty).take(1).get_single_element()
+    seen = tf.scatter_nd(indices[:, tf.newaxis], tf.ones_like(indices), [count])
+    failed = tf.where(tf.equal(seen, 0))[:, 0]
+    check = tf.debugging.Assert(
+        tf.equal(tf.size(failed), 0),
+        ["serve_encoded_images: the items at indices", failed, "(from 0) of the batch "
+         "are not PNG, JPEG, GIF, BMP or WebP images, or are corrupt"],
+        summarize=32,
+    )
+    with tf.control_dependencies([check]):
+        return tf.identity(images)
+
+
 def _require(path: str, what: str) -> None:
     if not os.path.exists(path):
         raise FileNotFoundError(f"{what} does not exist: {path}")

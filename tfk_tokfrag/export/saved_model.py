@@ -13,8 +13,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfk_tokfrag.export.requests import decode_image
-from tfk_tokfrag.export.signature import InputSignature
+from tfk_tokfrag.export.requests import decode_images
+from tfk_tokfrag.export.signature import InputSignature, strict_endpoint
 from tfk_tokfrag.version import __version__
 
 METADATA_FILENAME = "tfk_tokfrag.json"
@@ -57,12 +57,7 @@ class _Postprocess:
 
 def _decode_images(encoded: tf.Tensor, spec: tf.TensorSpec) -> tf.Tensor:
     """PNG/JPEG/GIF/BMP bytes `(batch,)` -> uint8 images resized to the model's size."""
-    height, width, channels = spec.shape[1], spec.shape[2], spec.shape[3]
-    return tf.map_fn(
-        lambda data: decode_image(data, height, width, channels),
-        encoded,
-        fn_output_signature=tf.TensorSpec((height, width, channels), tf.uint8),
-    )
+    return decode_images(encoded, spec.shape[1], spec.shape[2], spec.shape[3])
 
 
 def _check_destination(path: str) -> None:
@@ -131,9 +126,12 @@ def export_saved_model(
     `class_name` (string `(batch,)`):
 
     - `serve` (also `serving_default`): the model's own raw inputs, e.g. uint8 images,
-      `tf.string` text, uint8 videos of any length, or a dict of them.
+      `tf.string` text, uint8 videos of any length, or a dict of them. Inputs of
+      another dtype, NumPy arrays included (`images / 255.0`), raise a `ValueError`
+      instead of being cast (see `signature.strict_endpoint`).
     - `serve_encoded_images` (single-input uint8 image models only): a `(batch,)`
-      `tf.string` of PNG/JPEG/BMP/GIF bytes, decoded and resized inside the graph.
+      `tf.string` of PNG/JPEG/BMP/GIF bytes, decoded and resized inside the graph;
+      items that do not decode are named by their index in the error.
 
     The folder is written beside `path` and renamed into place, so a crash never
     leaves a half-written artifact where a good one was. `path` must be new, an empty
@@ -182,7 +180,9 @@ def export_saved_model(
     def serve(inputs):
         return postprocess(model(inputs, training=False))
 
-    archive.add_endpoint("serve", serve, input_signature=[spec])
+    # Strict dtypes: a NumPy float array is refused, never cast to uint8 (see
+    # `strict_endpoint`).
+    archive.add_endpoint("serve", strict_endpoint(serve, spec))
     if _is_image_spec(spec):
 
         def serve_encoded_images(encoded):
@@ -190,8 +190,10 @@ def export_saved_model(
 
         archive.add_endpoint(
             "serve_encoded_images",
-            serve_encoded_images,
-            input_signature=[tf.TensorSpec((None,), tf.string, name="encoded_images")],
+            strict_endpoint(
+                serve_encoded_images,
+                tf.TensorSpec((None,), tf.string, name="encoded_images"),
+            ),
         )
 
     parent = os.path.dirname(os.path.abspath(path))
@@ -250,3 +252,25 @@ def load_metadata(path: str | os.PathLike) -> dict:
     """The metadata an export wrote beside the SavedModel."""
     with open(os.path.join(os.fspath(path), METADATA_FILENAME), encoding="utf-8") as f:
         return json.load(f)
+
+
+def load_saved_model(path: str | os.PathLike):
+    """`tf.saved_model.load(path)`, with one clear error for a folder that is not one.
+
+    A TensorFlow SavedModel is a program: loading and calling it runs its graph, which
+    may read and write files. Load only SavedModels from trusted sources (TensorFlow's
+    security guidance, SECURITY.md). Nothing in this package loads one implicitly.
+
+    Raises:
+        ValueError: if TensorFlow cannot read the SavedModel (e.g. a corrupt
+            `saved_model.pb`).
+    """
+    path = os.fspath(path)
+    try:
+        return tf.saved_model.load(path)
+    except (OSError, tf.errors.OpError) as error:
+        reason = (getattr(error, "message", None) or str(error)).strip().splitlines()
+        raise ValueError(
+            f"{path} is not a valid SavedModel: TensorFlow cannot load it "
+            f"({reason[0] if reason else type(error).__name__})."
+        ) from error

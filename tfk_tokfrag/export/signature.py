@@ -8,6 +8,8 @@ command line, in one JSON form:
 - a model with named inputs: `{"image": {"shape": ..., "dtype": ...}, "text": {...}}`
 
 `None` stands for a free dimension (the batch, or the time axis of a video).
+
+`strict_endpoint` makes a SavedModel endpoint that takes exactly these dtypes.
 """
 
 from __future__ import annotations
@@ -135,3 +137,28 @@ class InputSignature:
             tuple(InputSpec.from_json(name, value) for name, value in config.items()),
             is_dict=True,
         )
+
+
+def strict_endpoint(fn, specs) -> tf.types.experimental.GenericFunction:
+    """`fn` as a `tf.function` traced for `specs` only: an endpoint for
+    `keras.export.ExportArchive.add_endpoint` (without its `input_signature`).
+
+    Why not `add_endpoint(..., input_signature=[specs])`: a function with an input
+    signature, reloaded by `tf.saved_model.load`, converts a NumPy argument with
+    `tf.convert_to_tensor(value, dtype=spec.dtype)`, which casts silently: a float
+    image array `images / 255.0` reached a uint8 model as black pixels, `300.0` as
+    44, while a `tf.float32` tensor was refused. A function traced without one
+    picks its traced graph by the argument's own dtype, so NumPy arrays and tensors
+    of another dtype (float images for uint8, float64 for float32, int64 for
+    uint8) are all refused alike, with TensorFlow's "Could not find matching
+    concrete function" `ValueError` listing the expected `TensorSpec`; arrays and
+    tensors of the right dtype, and Python lists of values that fit it, are served
+    as before. The `serving_default` signature (TF Serving) is the same graph.
+
+    Args:
+        fn: the serving function of one argument.
+        specs: its `tf.TensorSpec` or a dict of them (`InputSignature.to_tensor_specs()`).
+    """
+    function = tf.function(fn, autograph=False)
+    function.get_concrete_function(specs)
+    return function

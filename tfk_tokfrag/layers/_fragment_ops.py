@@ -152,3 +152,52 @@ def tubelets(fragments, patch_hw):
     x = tf.reshape(fragments, [batch, num, length, rows, ph, cols, pw, channels])
     x = tf.transpose(x, [0, 1, 3, 5, 2, 4, 6, 7])
     return tf.reshape(x, [batch, num, rows * cols, length * ph * pw * channels])
+
+
+def check_pad_value(pad_value, dtype) -> None:
+    """Refuses a `pad_value` that fragments of `dtype` cannot hold (it would wrap,
+    be truncated or overflow): an integer dtype takes integers within its range, a
+    float dtype values within its finite range (or an infinity)."""
+    dtype = tf.as_dtype(dtype)
+    if dtype.is_bool:
+        fits, holds = pad_value in (0, 1), "0 or 1"
+    elif dtype.is_integer:
+        fits = float(pad_value).is_integer() and dtype.min <= pad_value <= dtype.max
+        holds = f"integers {dtype.min} to {dtype.max}"
+    elif dtype.is_floating:
+        fits = math.isinf(pad_value) or abs(pad_value) <= float(dtype.max)
+        holds = f"values of magnitude up to {float(dtype.max):.6g}"
+    else:
+        return
+    if not fits:
+        raise ValueError(
+            f"TemporalFragmenter pad_value={pad_value!r} does not fit the dtype "
+            f"{dtype.name} of the fragments, which holds {holds}; choose a pad_value "
+            "in range or set output_dtype"
+        )
+
+
+def check_lengths_dtype(dtype) -> None:
+    """Refuses `lengths` that are not integers (a float length would be truncated)."""
+    dtype = tf.as_dtype(dtype)
+    if not dtype.is_integer:
+        raise TypeError(
+            "TemporalFragmenter expected lengths of an integer dtype (frame counts), "
+            f"received dtype {dtype.name}"
+        )
+
+
+def checked_lengths(lengths):
+    """Clip lengths as a `(batch,)` int32 tensor; a negative one fails an assertion.
+
+    Lengths above the int32 range count as the whole clip (the layer clips lengths
+    to the clip's time dimension).
+    """
+    lengths = tf.convert_to_tensor(lengths)
+    check_lengths_dtype(lengths.dtype)
+    lengths = tf.cast(tf.reshape(lengths, [-1]), tf.int64)
+    negative = tf.debugging.assert_non_negative(
+        lengths, message="TemporalFragmenter expected lengths >= 0 (frame counts)"
+    )
+    with tf.control_dependencies([negative] if negative is not None else []):
+        return tf.cast(tf.minimum(lengths, tf.int32.max), tf.int32)

@@ -99,3 +99,24 @@ def fold(patches, strides):
     means = sums / tf.maximum(counts, 1)[:, None, None]
     means = tf.reshape(means, [extent_h, extent_w, batch, channels])
     return tf.transpose(means, [2, 0, 1, 3])
+
+
+def require_tokens(grid_hw, image_hw, describe: str, x=None):
+    """Refuses images that give no token (`describe` names the layer's patching).
+
+    Where the grid is known when the graph is built: a `ValueError`. Else (unknown
+    sizes) `x` comes back behind a `tf.debugging.Assert` that fails when it runs.
+    """
+    rows, cols = grid_hw
+    message = f"PixelTokenizer({describe}) cuts no token from images of (height, width)"
+    advice = "an image must hold one whole patch (padding='valid') or a pixel ('same')"
+    if None not in (static_or_none(rows), static_or_none(cols)):
+        if rows * cols == 0:
+            raise ValueError(f"{message} {tuple(image_hw)}: {advice}")
+        return x
+    if x is None or rows is None or cols is None:  # Symbolic: checked at call time.
+        return x
+    plain = [text.replace("'", "") for text in (message, advice)]  # TF escapes quotes
+    check = tf.debugging.Assert(rows * cols > 0, [plain[0], tf.stack(image_hw), plain[1]])
+    with tf.control_dependencies([check]):
+        return tf.identity(x)

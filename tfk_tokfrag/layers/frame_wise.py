@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import keras
 
+from tfk_tokfrag import _validation
+
 
 @keras.saving.register_keras_serializable(package="tfk_tokfrag")
 class FrameWise(keras.layers.Wrapper):
@@ -38,11 +40,7 @@ class FrameWise(keras.layers.Wrapper):
 
     def __init__(self, layer, frame_rank: int = 3, **kwargs):
         super().__init__(layer, **kwargs)
-        if not isinstance(frame_rank, int) or isinstance(frame_rank, bool) or frame_rank < 0:
-            raise ValueError(
-                f"frame_rank must be a non-negative int. Received: frame_rank={frame_rank!r}"
-            )
-        self.frame_rank = frame_rank
+        self.frame_rank = _validation.non_negative_int("frame_rank", frame_rank)
 
     def build(self, input_shape):
         frame = tuple(input_shape[len(input_shape) - self.frame_rank:])

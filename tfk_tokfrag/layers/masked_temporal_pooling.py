@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import keras
 
+from tfk_tokfrag import _validation
+
 
 @keras.saving.register_keras_serializable(package="tfk_tokfrag")
 class MaskedTemporalPooling(keras.layers.Layer):
@@ -41,11 +43,12 @@ class MaskedTemporalPooling(keras.layers.Layer):
     """
 
     def __init__(self, axis: int = 2, with_delta: bool = False, **kwargs):
-        super().__init__(**kwargs)
-        if axis not in (1, 2):
+        if not _validation.is_int(axis) or axis not in (1, 2):
             raise ValueError(f"axis must be 1 or 2. Received: axis={axis!r}")
-        self.axis = axis
-        self.with_delta = bool(with_delta)
+        _validation.check_bool("with_delta", with_delta)
+        super().__init__(**kwargs)
+        self.axis = int(axis)
+        self.with_delta = with_delta
         self.supports_masking = True
 
     def call(self, inputs, mask=None):

@@ -91,9 +91,12 @@ class PixelTokenizer(keras.layers.Layer):
         class_token), features)`; with `"grid"`: `(batch, rows, cols, features)`,
         where `features` is `embed_dim` or `patch_height * patch_width *
         channels`, and `rows = (height - patch_height) // stride_height + 1` with
-        `"valid"` padding (0 for images smaller than a patch) or
-        `ceil(height / stride_height)` with `"same"` (likewise `cols`). Without a
-        batch axis for a single image.
+        `"valid"` padding or `ceil(height / stride_height)` with `"same"`
+        (likewise `cols`). Without a batch axis for a single image. Images that
+        give no token (smaller than a patch with `"valid"` padding, or empty) are
+        refused: a `ValueError` when their size is known as the layer is built or
+        called, else a failed `tf.debugging.Assert` (`InvalidArgumentError`) when
+        the graph runs.
 
     Example:
 
@@ -240,11 +243,17 @@ class PixelTokenizer(keras.layers.Layer):
             )
         return shape
 
+    def _require_tokens(self, image_hw, x=None):
+        describe = (f"patch_size={self.patch_size!r}, strides={self.strides!r}, "
+                    f"padding={self.padding!r}")
+        return ops.require_tokens(self._grid(image_hw), image_hw, describe, x)
+
     def _features(self, channels: int) -> int:
         return self._patch_hw[0] * self._patch_hw[1] * channels
 
     def build(self, input_shape):
         shape = self._check_rank(input_shape)
+        self._require_tokens(tuple(None if d is None else int(d) for d in shape[-3:-1]))
         channels = int(shape[-1])
         features = self._features(channels)
         if self.embed_dim is not None:
@@ -263,13 +272,7 @@ class PixelTokenizer(keras.layers.Layer):
                     f"build the layer on images of known height and width. Received "
                     f"input shape {shape}"
                 )
-            grid = self._grid(tuple(int(d) for d in image_hw))
-            if 0 in grid:
-                raise ValueError(
-                    "The images are too small for one whole patch, so there is no "
-                    f"position embedding to build. Received input shape {shape}, "
-                    f"patch_size={self.patch_size!r}, padding={self.padding!r}"
-                )
+            grid = self._grid(tuple(int(d) for d in image_hw))  # Checked: no 0.
             self.position_embeddings = self.add_weight(
                 name="position_embeddings",
                 shape=(*grid, features),
@@ -284,7 +287,9 @@ class PixelTokenizer(keras.layers.Layer):
         shape = self._check_rank(input_shape)
         unbatched = len(shape) == 3
         height, width, channels = shape[-3:]
-        rows, cols = self._grid(tuple(None if d is None else int(d) for d in (height, width)))
+        image_hw = tuple(None if d is None else int(d) for d in (height, width))
+        self._require_tokens(image_hw)
+        rows, cols = self._grid(image_hw)
         features = self.embed_dim or self._features(int(channels))
         if self.output_layout == "grid":
             out = (rows, cols, features)
@@ -309,6 +314,7 @@ class PixelTokenizer(keras.layers.Layer):
         if x.dtype != self.compute_dtype:
             x = tf.cast(x, self.compute_dtype)
 
+        x = self._require_tokens((dim(x, 1), dim(x, 2)), x)
         grid_hw = self._grid((dim(x, 1), dim(x, 2)))
         # Without a position grid to add, non-overlapping tokens are cut straight into
         # the sequence layout: one reshape fewer.

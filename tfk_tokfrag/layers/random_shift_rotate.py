@@ -94,18 +94,20 @@ class RandomShiftRotate(keras.layers.Layer):
         horizontal_flip: bool = False,
         **kwargs,
     ):
-        super().__init__(**kwargs)
-        if not 0.0 <= translation < 1.0:
-            raise ValueError(
-                f"translation must be in [0, 1). Received: translation={translation!r}"
-            )
-        if not 0.0 <= rotation < 0.5:
+        translation = _validation.rate("translation", translation)
+        if not _validation.is_real(rotation) or not 0.0 <= rotation < 0.5:
             raise ValueError(f"rotation must be in [0, 0.5). Received: rotation={rotation!r}")
+        if not _validation.is_real(fill_value):
+            raise ValueError(
+                f"fill_value must be an int or a float. Received: fill_value={fill_value!r}"
+            )
         _validation.check_bool("horizontal_flip", horizontal_flip)
+        seed = _validation.int_or_none("seed", seed)
+        super().__init__(**kwargs)
         self.translation = translation
-        self.rotation = rotation
+        self.rotation = float(rotation)
         self.horizontal_flip = horizontal_flip
-        self.fill_value = fill_value
+        self.fill_value = _validation.plain_number(fill_value)
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.supports_masking = True

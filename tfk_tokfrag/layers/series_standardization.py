@@ -61,7 +61,7 @@ class SeriesStandardization(keras.layers.Layer):
         **kwargs,
     ):
         _validation.check_bool("per_channel", per_channel)
-        if isinstance(epsilon, bool) or not isinstance(epsilon, int | float) or not epsilon > 0:
+        if not _validation.is_real(epsilon) or not epsilon > 0:
             raise ValueError(f"epsilon must be a positive float. Received: epsilon={epsilon!r}")
         _validation.check_bool("lengths_from_padding", lengths_from_padding)
         _validation.check_bool("return_lengths", return_lengths)

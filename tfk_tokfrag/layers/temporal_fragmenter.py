@@ -75,8 +75,11 @@ class TemporalFragmenter(keras.layers.Layer):
             fragments); if False (the default) the frames that do not fill a
             fragment are dropped (`(time - fragment_length) // fragment_stride + 1`
             fragments). Either way at least one fragment is returned.
-        pad_value: the value of padded frames, an int or a float, cast to the
-            dtype of the fragments.
+        pad_value: the value of padded frames, an int or a float that the
+            fragments' dtype holds: an integer in range for integer dtypes (0 to
+            255 for uint8), a value in the finite range for floats. Calling the
+            layer with a dtype that cannot hold it raises a `ValueError` (never a
+            wrapped or truncated padding value).
         num_fragments: if set, the number `K` of fragments to sample per clip
             (segment sampling, see above); `None` (the default) returns every
             fragment.
@@ -109,7 +112,10 @@ class TemporalFragmenter(keras.layers.Layer):
             true length of each clip of a batch padded to a common length. Frames
             past it are padding: they take `pad_value` and are masked out, so a
             clip gives the same fragments however far its batch was padded; and
-            segment sampling picks among each clip's own fragments.
+            segment sampling picks among each clip's own fragments. Lengths past
+            the time dimension count as the whole clip; float lengths raise a
+            `TypeError` and negative ones fail a `tf.debugging` assertion
+            (`InvalidArgumentError`; XLA-compiled functions skip assertions).
         training: in training, segment sampling is random; else deterministic.
 
     Input shape:
@@ -179,11 +185,7 @@ class TemporalFragmenter(keras.layers.Layer):
                 f"Received: fragment_stride={fragment_stride!r}"
             )
         _validation.check_bool("pad_end", pad_end)
-        if (
-            isinstance(pad_value, bool)
-            or not isinstance(pad_value, int | float)
-            or (isinstance(pad_value, float) and math.isnan(pad_value))
-        ):
+        if not _validation.is_real(pad_value) or math.isnan(pad_value):
             raise ValueError(
                 "pad_value must be an int or a (non-NaN) float. "
                 f"Received: pad_value={pad_value!r}"
@@ -222,20 +224,19 @@ class TemporalFragmenter(keras.layers.Layer):
                     "output_dtype must be a dtype name (such as 'float32') or None. "
                     f"Received: output_dtype={output_dtype!r}"
                 ) from None
-        if seed is not None and not _validation.is_int(seed):
-            raise ValueError(f"seed must be an int or None. Received: seed={seed!r}")
+        seed = _validation.int_or_none("seed", seed)
         _validation.check_bool("lengths_from_padding", lengths_from_padding)
         super().__init__(**kwargs)
 
         # Checked ints (NumPy ones included) are stored as Python ints, for the config.
-        fragment_stride, num_fragments, frame_rank, seed = (
+        fragment_stride, num_fragments, frame_rank = (
             None if value is None else int(value)
-            for value in (fragment_stride, num_fragments, frame_rank, seed)
+            for value in (fragment_stride, num_fragments, frame_rank)
         )
         self.fragment_length = fragment_length
         self.fragment_stride = fragment_stride
         self.pad_end = pad_end
-        self.pad_value = pad_value
+        self.pad_value = _validation.plain_number(pad_value)
         self.num_fragments = num_fragments
         self.patch_size = patch_size
         self.frame_rank = frame_rank
@@ -384,6 +385,9 @@ class TemporalFragmenter(keras.layers.Layer):
     def compute_output_spec(self, inputs, lengths=None, training=None):
         shapes = self.compute_output_shape(inputs.shape)
         dtype = self.output_dtype or keras.backend.standardize_dtype(inputs.dtype)
+        ops.check_pad_value(self.pad_value, dtype)
+        if hasattr(lengths, "dtype"):
+            ops.check_lengths_dtype(lengths.dtype)
         if not self.return_mask:
             return keras.KerasTensor(shapes, dtype=dtype)
         return {
@@ -402,6 +406,7 @@ class TemporalFragmenter(keras.layers.Layer):
         x = inputs[tf.newaxis] if unbatched else inputs
         if self.output_dtype is not None and x.dtype != self.output_dtype:
             x = tf.cast(x, self.output_dtype)
+        ops.check_pad_value(self.pad_value, x.dtype)
         pad_value = tf.cast(self.pad_value, x.dtype)
         if self._patch_hw is not None:
             x = ops.crop_to_patches(x, self._patch_hw)
@@ -413,7 +418,7 @@ class TemporalFragmenter(keras.layers.Layer):
         if inferred:
             lengths = ops.content_lengths(x, pad_value)
         if lengths is not None:
-            lengths = tf.cast(tf.reshape(lengths, [-1]), tf.int32)
+            lengths = ops.checked_lengths(lengths)
             valid = tf.clip_by_value(lengths, 0, time)  # (batch,)
         else:
             valid = None

@@ -46,7 +46,10 @@ class WordTokenizer(keras.layers.Layer):
     graph (`tfk_tokfrag.layers._text_ops`) apart from its vocabulary, a
     `tfk_tokfrag.layers.word_vocabulary.WordVocabulary` (lookup tables, reserved ids,
     IDF weights, assets), and `adapt` streams through a vocabulary trainer.
-    `has_vocabulary` says whether there is a vocabulary yet.
+    `has_vocabulary` says whether there is a vocabulary yet. Without one the layer
+    can be placed in a model (and saved), but calling it on text raises a
+    `RuntimeError`, where it would otherwise silently map every
+    word to the OOV id.
 
     Ids: 0 is padding, `1..num_oov_buckets` are out-of-vocabulary ids (a token's
     bucket is `tf.strings.to_hash_bucket_fast`, as in `StringLookup`), then one id per
@@ -201,7 +204,7 @@ class WordTokenizer(keras.layers.Layer):
         self.supports_jit = False
 
         # --- one attribute per constructor argument ---------------------------
-        self.max_tokens = max_tokens
+        self.max_tokens = word_vocabulary.max_tokens
         self.min_frequency = min_frequency
         self.vocabulary = vocabulary
         self.standardize = standardize
@@ -218,7 +221,7 @@ class WordTokenizer(keras.layers.Layer):
         self.output_mode = output_mode
         self.pad_to_max_tokens = pad_to_max_tokens
         self.idf_weights = idf_weights
-        self.num_columns = num_columns
+        self.num_columns = None if num_columns is None else int(num_columns)
 
         # --- derived state -----------------------------------------------------
         self._word_vocabulary = word_vocabulary
@@ -230,6 +233,7 @@ class WordTokenizer(keras.layers.Layer):
                 _text_ops.make_nfkc_lookup_tables()
             )
         self._adapt_function = None
+        self._vocabulary_set = False  # by set_vocabulary (or adapt), even if empty
         if isinstance(vocabulary, str):
             self.set_vocabulary(read_vocabulary_file(vocabulary), self.idf_weights)
         elif vocabulary is not None:
@@ -332,10 +336,15 @@ class WordTokenizer(keras.layers.Layer):
         """Whether the layer has a vocabulary, so that `adapt` is not needed.
 
         `True` when a `vocabulary` was given to the constructor (a list, even an
-        empty one, or a file) or the layer holds tokens (from `set_vocabulary` or
-        `adapt`); `False` before that, when every word is out of vocabulary.
+        empty one, or a file), `set_vocabulary` or `adapt` ran (even if they found
+        no token), or the layer holds tokens (loaded back with a saved model);
+        `False` before that, when calling the layer raises a `RuntimeError`.
         """
-        return self.vocabulary is not None or bool(self._word_vocabulary.num_tokens())
+        return (
+            self.vocabulary is not None
+            or self._vocabulary_set
+            or bool(self._word_vocabulary.num_tokens())
+        )
 
     def get_vocabulary(self, include_special_tokens: bool = True) -> list[str]:
         """The vocabulary; with `include_special_tokens`, index == token id."""
@@ -353,6 +362,7 @@ class WordTokenizer(keras.layers.Layer):
         are used for those ids, which otherwise get the mean of the others.
         """
         self._word_vocabulary.set_vocabulary(vocabulary, idf_weights)
+        self._vocabulary_set = True
 
     def adapt(self, data, batch_size: int = 1024, steps: int | None = None) -> None:
         """Learns the vocabulary from `data`, streaming batch by batch.
@@ -397,6 +407,12 @@ class WordTokenizer(keras.layers.Layer):
         )
 
     def call(self, inputs):
+        if not self.has_vocabulary:  # Every word would silently be out of vocabulary.
+            raise RuntimeError(
+                f"WordTokenizer {self.name!r} has no vocabulary: call adapt() with "
+                "sample texts or set_vocabulary(), or pass vocabulary=, before calling "
+                "it on text. (A model can be built around it before that.)"
+            )
         strings, rank = _text_ops.as_string_batch(inputs)
         tokens = self._tokenize(strings)
         ids = tokens.with_flat_values(self._word_vocabulary.lookup_ids(tokens.flat_values))
@@ -461,7 +477,9 @@ def _check_ngrams(ngrams):
             "ngrams must be None, a positive int or a non-empty tuple of positive "
             f"ints. Received: ngrams={ngrams!r}"
         )
-    return ngrams
+    if ngrams is None or isinstance(ngrams, tuple):
+        return None if ngrams is None else tuple(int(w) for w in ngrams)
+    return int(ngrams)
 
 
 def _check_side(name: str, value) -> None:

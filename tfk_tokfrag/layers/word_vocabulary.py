@@ -121,14 +121,15 @@ class WordVocabulary(tf.Module):
                 f"{num_reserved}). Received: max_tokens={max_tokens!r}"
             )
         super().__init__(name=name)
-        self.max_tokens = max_tokens
+        # Checked ints (NumPy ones included) are kept as Python ints, for configs.
+        self.max_tokens = None if max_tokens is None else int(max_tokens)
         self.num_oov_buckets = num_oov_buckets
         self.oov_token = oov_token
         # Tuples, not lists: a `tf.Module` would wrap a list for tracking.
         self.special_tokens = tuple(special_tokens or ())
         self.output_mode = output_mode
         self.pad_to_max_tokens = pad_to_max_tokens
-        self._initial_columns = num_columns
+        self._initial_columns = None if num_columns is None else int(num_columns)
         self._tokens = ()  # the tokens after the reserved ids, public form
         self._idf = None  # tf_idf: one float32 weight per output column
         self.set_vocabulary([], [] if output_mode == "tf_idf" else None)

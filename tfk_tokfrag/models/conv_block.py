@@ -9,6 +9,24 @@ followed by blocks of "same" convolutions closed by a 2x2 max pool
 from __future__ import annotations
 
 import keras
+import tensorflow as tf
+
+from tfk_tokfrag import _validation
+
+
+def batch_normalization(momentum: float, name: str) -> keras.layers.BatchNormalization:
+    """The zoo's `BatchNormalization`: statistics of the global batch when built in the
+    scope of a `tf.distribute` strategy with several replicas (`synchronized=True`).
+
+    Then every replica normalizes with the statistics of the whole global batch and
+    updates identical moving averages: the steps are those one device takes on that
+    batch, and the workers of a cluster end with identical weights (with local
+    statistics each worker keeps moving averages of its own part). Elsewhere the
+    layer is Keras' default.
+    """
+    synchronized = tf.distribute.get_strategy().num_replicas_in_sync > 1
+    return keras.layers.BatchNormalization(momentum=momentum, synchronized=synchronized,
+                                           name=name)
 
 
 def rescale_pixels(x, name: str | None = None):
@@ -89,6 +107,8 @@ def apply_conv_block(
     ['block1_conv1', 'block1_bn1', 'block1_relu1', 'block1_conv2', 'block1_bn2',
      'block1_relu2', 'block1_pool']
     """
+    _validation.check_bool("batch_norm", batch_norm)
+    _validation.check_bool("fused_activation", fused_activation)
     if fused_activation and batch_norm:
         raise ValueError(
             "fused_activation=True cannot be combined with batch_norm=True: the "
@@ -109,8 +129,7 @@ def apply_conv_block(
             name=conv_name or f"{name}_conv{n}",
         )(x)
         if batch_norm:
-            x = keras.layers.BatchNormalization(momentum=batch_norm_momentum,
-                                                name=f"{name}_bn{n}")(x)
+            x = batch_normalization(batch_norm_momentum, name=f"{name}_bn{n}")(x)
         if not fused_activation:
             x = keras.layers.ReLU(name=f"{name}_relu{n}")(x)
     return keras.layers.MaxPooling2D(2, padding="same", name=pool_name or f"{name}_pool")(x)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 
 import keras
@@ -10,6 +11,11 @@ from tfk_tokfrag import _validation
 from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
 from tfk_tokfrag.layers.random_shift_rotate import RandomShiftRotate
 from tfk_tokfrag.models.conv_block import apply_conv_block, rescale_pixels
+
+
+def _is_fraction_below_half(value) -> bool:
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool)
+            and 0.0 <= value < 0.5)
 
 
 def conv_net(
@@ -109,12 +115,16 @@ def conv_net(
         "dense_units", dense_units
     )
     _validation.rate("dropout", dropout)
+    _validation.check_bool("batch_norm", batch_norm)
     _validation.rate("batch_norm_momentum", batch_norm_momentum)
-    if not 0.0 <= augmentation < 0.5:
+    if not _is_fraction_below_half(augmentation):
         raise ValueError(
-            f"augmentation must be in [0, 0.5). Received: augmentation={augmentation!r}"
+            "augmentation must be a number in [0, 0.5). Received: "
+            f"augmentation={augmentation!r}"
         )
-    if augmentation_rotation is not None and not 0.0 <= augmentation_rotation < 0.5:
+    if augmentation_rotation is not None and not _is_fraction_below_half(
+        augmentation_rotation
+    ):
         raise ValueError(
             "augmentation_rotation must be None or in [0, 0.5). Received: "
             f"augmentation_rotation={augmentation_rotation!r}"

@@ -170,6 +170,7 @@ def lstm_video_classifier(
     _validation.choice("fragment_pooling", fragment_pooling, ("mean", "mean_and_delta"))
     _validation.choice("temporal_head", temporal_head, ("lstm", "average"))
     _validation.rate("dropout", dropout)
+    _validation.check_bool("bidirectional", bidirectional)
     _validation.check_bool("mask_padding_frames", mask_padding_frames)
 
     # === Functional Model ===

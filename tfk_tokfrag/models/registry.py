@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import difflib
+import inspect
 from collections.abc import Callable
 
 import keras
@@ -96,6 +98,22 @@ def get_entry(name: str) -> ZooEntry:
     return _REGISTRY[name]
 
 
+def _check_overrides(entry: ZooEntry, overrides: dict) -> None:
+    """Names an override that is not an argument of the entry's builder."""
+    parameters = inspect.signature(entry.builder).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    for key in overrides:
+        if key not in parameters:
+            close = difflib.get_close_matches(key, parameters, n=1)
+            hint = f"Did you mean {close[0]!r}? " if close else ""
+            raise ValueError(
+                f"Unknown argument {key!r} for the zoo entry {entry.name!r} "
+                f"({entry.builder.__name__}). {hint}Valid arguments: "
+                f"{', '.join(parameters)}."
+            )
+
+
 def get_model(name: str, weights: str | None = None, **overrides) -> keras.Model:
     """Builds the zoo entry `name`, with any builder argument overridden.
 
@@ -121,6 +139,7 @@ def get_model(name: str, weights: str | None = None, **overrides) -> keras.Model
             "weights must be None, 'zoo' or the path of a .weights.h5 file. "
             f"Received: weights={weights!r}"
         )
+    _check_overrides(entry, overrides)
     config = copy.deepcopy(entry.config)
     config.update(overrides)
     config.setdefault("name", name)

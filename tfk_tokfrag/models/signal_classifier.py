@@ -11,6 +11,7 @@ from tfk_tokfrag.layers.frame_wise import FrameWise
 from tfk_tokfrag.layers.masked_temporal_pooling import MaskedTemporalPooling
 from tfk_tokfrag.layers.series_standardization import SeriesStandardization
 from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter
+from tfk_tokfrag.models.conv_block import batch_normalization
 
 NORMALIZATIONS = ("per_channel", "per_series", "none")
 
@@ -36,7 +37,7 @@ def fragment_encoder(
         # momentum 0.9: the moving statistics settle within the few hundred steps a
         # small UCR training set gives (the default 0.99 leaves them far from the
         # batch statistics there, and inference collapses to one class).
-        x = keras.layers.BatchNormalization(momentum=0.9, name=f"bn{block}")(x)
+        x = batch_normalization(0.9, name=f"bn{block}")(x)
         x = keras.layers.ReLU(name=f"relu{block}")(x)
     return keras.Model(inputs, x, name=name)
 
@@ -124,7 +125,7 @@ def signal_classifier(
         )
     _validation.positive_int("lstm_units", lstm_units)
     _validation.check_bool("bidirectional", bidirectional)
-    if isinstance(noise, bool) or not isinstance(noise, int | float) or not noise >= 0:
+    if not _validation.is_real(noise) or not noise >= 0:
         raise ValueError(f"noise must be a float >= 0. Received: noise={noise!r}")
     _validation.rate("dropout", dropout)
     _validation.check_bool("length_input", length_input)

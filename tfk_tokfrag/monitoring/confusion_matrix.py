@@ -130,9 +130,13 @@ class ConfusionMatrixCallback(SummaryCallback):
     def compute_counts(self) -> np.ndarray:
         """Predicts the validation data; returns the `(K, K)` int64 counts."""
         true, predicted, width = [], [], None
+        # A plain graph call, not `predict_on_batch`: under a tf.distribute strategy
+        # that runs the batch on every replica and returns their outputs end to end.
+        model = self.model
+        outputs_of = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
         for batch in self.validation_data:
             inputs, labels = batch[0], batch[1]
-            outputs = self.model.predict_on_batch(inputs)
+            outputs = outputs_of(inputs).numpy()
             width = int(np.asarray(outputs).shape[-1]) if np.ndim(outputs) > 1 else 1
             predicted.append(_predicted_classes(outputs, self.threshold))
             true.append(_true_classes(labels, width))

@@ -111,7 +111,8 @@ def start_tensorboard(
 
     Raises:
         RuntimeError: if TensorBoard exits or does not answer within `timeout`
-            seconds; the message holds its last output lines.
+            seconds; the message's first line names the host, the port and the
+            cause (e.g. the port is in use), the next ones hold its last output.
     """
     logdir = os.path.abspath(os.fspath(logdir))
     command = [
@@ -139,8 +140,10 @@ def start_tensorboard(
     server._reader.start()
     deadline = time.monotonic() + timeout
     try:
-        if not found.wait(timeout) or not url:
-            raise RuntimeError("TensorBoard did not start")
+        if not found.wait(timeout):
+            raise RuntimeError(f"no answer within {timeout:.0f} s")
+        if not url:
+            raise RuntimeError("it exited")
         server.url = url[0] if url[0].endswith("/") else url[0] + "/"
         while True:  # serving message printed; wait until it answers
             try:
@@ -152,9 +155,25 @@ def start_tensorboard(
                 time.sleep(0.2)
     except (RuntimeError, OSError) as error:
         server.stop()
+        exited = found.is_set() and not url  # its output ended: it said why last
+        cause = (_cause(server.output) if exited else None) or str(error)
         tail = "\n".join(server.output[-10:])
         raise RuntimeError(
-            f"TensorBoard on {logdir} did not start within {timeout:.0f} s ({error}). "
+            f"TensorBoard did not start on {host}:{port} (logdir {logdir}): {cause}. "
             f"Its output:\n{tail}"
         ) from None
     return server.url, server
+
+
+_ABSL_PREFIX = re.compile(r"^[EF]\d{4} [\d:.]+\s+\d+ \S+\] ")
+
+
+def _cause(output: list[str]) -> str | None:
+    """The error TensorBoard printed last (e.g. the port is in use), or its last line."""
+    lines = [line.strip() for line in output if line.strip()]
+    for line in reversed(lines):
+        if line.startswith("ERROR:"):
+            return line[len("ERROR:"):].strip()
+        if _ABSL_PREFIX.match(line):
+            return _ABSL_PREFIX.sub("", line)
+    return lines[-1] if lines else None

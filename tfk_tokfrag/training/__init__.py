@@ -12,7 +12,14 @@ from tfk_tokfrag.monitoring import (
     monitoring_callbacks,
     start_tensorboard,
 )
-from tfk_tokfrag.training.distribute import resolve_strategy
+from tfk_tokfrag.training.distribute import (
+    WorkerFiles,
+    is_chief,
+    resolve_strategy,
+    shard_by_data,
+    tf_config,
+    wait_for_peers,
+)
 from tfk_tokfrag.training.epoch_variable import EpochVariable
 from tfk_tokfrag.training.evaluate import evaluate_model
 from tfk_tokfrag.training.fit import compile_classifier, fit_classifier, steps_per_epoch
@@ -32,15 +39,20 @@ __all__ = [
     "ResumableBackup",
     "TokenPictures",
     "TrainResult",
+    "WorkerFiles",
     "atomic_save_model",
     "compile_classifier",
     "evaluate_model",
     "fit_classifier",
+    "is_chief",
     "monitoring_callbacks",
     "read_backup_epoch",
     "resolve_strategy",
     "select_model_inputs",
+    "shard_by_data",
     "start_tensorboard",
     "steps_per_epoch",
+    "tf_config",
     "train_model",
+    "wait_for_peers",
 ]

@@ -1,12 +1,21 @@
-"""`resolve_strategy`: the `tf.distribute` strategy a training run asks for by name."""
+"""`resolve_strategy`: the `tf.distribute` strategy a training run asks for by name;
+`WorkerFiles`: where each worker of a cluster writes."""
 
 from __future__ import annotations
 
 import functools
+import json
+import os
+import shutil
+import socket
+import tempfile
+import time
 
 import tensorflow as tf
 
-STRATEGIES = ("mirrored",)
+STRATEGIES = ("mirrored", "multi_worker")
+# How long a worker waits for every peer named in TF_CONFIG to listen (seconds).
+DEFAULT_PEER_TIMEOUT = 300.0
 
 
 @functools.lru_cache(maxsize=1)
@@ -17,7 +26,106 @@ def _mirrored() -> tf.distribute.MirroredStrategy:
     return tf.distribute.MirroredStrategy()
 
 
-def resolve_strategy(strategy) -> tf.distribute.Strategy | None:
+def tf_config() -> dict:
+    """The cluster of this process from the `TF_CONFIG` environment variable, checked.
+
+    The standard format: `{"cluster": {"worker": ["host:port", ...]},
+    "task": {"type": "worker", "index": i}}` (a `"chief"` job may be listed too).
+
+    Raises:
+        ValueError: `TF_CONFIG` is missing, not JSON, or names no task of its cluster.
+    """
+    text = os.environ.get("TF_CONFIG")
+    if not text:
+        raise ValueError(
+            "strategy='multi_worker' reads the cluster from the TF_CONFIG environment "
+            "variable, which is not set. Example: TF_CONFIG='{\"cluster\": {\"worker\": "
+            "[\"127.0.0.1:12345\", \"127.0.0.1:12346\"]}, \"task\": {\"type\": \"worker\", "
+            "\"index\": 0}}'"
+        )
+    try:
+        config = json.loads(text)
+        task = config["task"]
+        addresses = config["cluster"][task["type"]]
+        addresses[int(task["index"])]
+    except (ValueError, KeyError, IndexError, TypeError) as error:
+        raise ValueError(
+            "TF_CONFIG must be JSON with a 'cluster' of jobs and a 'task' (type, index) "
+            f"in it ({type(error).__name__}: {error}). Received: TF_CONFIG={text!r}"
+        ) from None
+    return config
+
+
+def wait_for_peers(config: dict, timeout: float) -> None:
+    """Returns when every other task of `config`'s cluster accepts TCP connections.
+
+    TensorFlow's `MultiWorkerMirroredStrategy()` waits for its peers without a time
+    limit (and ignores SIGTERM meanwhile); this bounds the wait.
+
+    Raises:
+        TimeoutError: naming the tasks not reachable after `timeout` seconds.
+    """
+    task = config["task"]
+    me = (task["type"], int(task["index"]))
+    missing = {
+        (job, i): address
+        for job, addresses in config["cluster"].items()
+        for i, address in enumerate(addresses)
+        if (job, i) != me
+    }
+    # Listen on our own port meanwhile, so peers waiting for us see us (TensorFlow's
+    # server takes the port over once the strategy starts).
+    own = config["cluster"][me[0]][me[1]]
+    listener = _listen(own)
+    deadline = time.monotonic() + timeout
+    try:
+        while missing:
+            for key, address in list(missing.items()):
+                if _reachable(address):
+                    del missing[key]
+            if missing and time.monotonic() > deadline:
+                names = ", ".join(f"{job} {i} at {a}" for (job, i), a in missing.items())
+                raise TimeoutError(
+                    f"{me[0]} {me[1]} could not reach {names} within {timeout:g} s "
+                    "(peer_timeout). Start every worker of TF_CONFIG's cluster, with the "
+                    "same cluster and its own task index, and check the addresses and "
+                    "firewalls."
+                )
+            time.sleep(0.2)
+    finally:
+        if listener is not None:
+            listener.close()
+
+
+def _host_port(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host.strip("[]"), int(port)
+
+
+def _listen(address: str):
+    try:
+        listener = socket.create_server(_host_port(address))
+    except OSError:
+        return None  # taken already (a restarted TensorFlow server): nothing to add
+    return listener
+
+
+def _reachable(address: str) -> bool:
+    try:
+        with socket.create_connection(_host_port(address), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+@functools.lru_cache(maxsize=1)
+def _multi_worker(peer_timeout: float) -> tf.distribute.MultiWorkerMirroredStrategy:
+    wait_for_peers(tf_config(), peer_timeout)
+    return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def resolve_strategy(strategy, *, peer_timeout: float = DEFAULT_PEER_TIMEOUT
+                     ) -> tf.distribute.Strategy | None:
     """`None`, a strategy name or a `tf.distribute.Strategy` -> the strategy to use.
 
     - `None`: no strategy (TensorFlow's default, one device).
@@ -26,16 +134,92 @@ def resolve_strategy(strategy) -> tf.distribute.Strategy | None:
       The batch size of the recipe is the global batch, split across the replicas;
       gradients are summed across them (all-reduce) every step. The same object is
       returned on every call in a process.
+    - `"multi_worker"`: `tf.distribute.MultiWorkerMirroredStrategy()` over the cluster
+      the `TF_CONFIG` environment variable describes (every worker runs the same
+      command with its own task index). The batch size is the global batch across
+      all workers' replicas. Waits at most `peer_timeout` seconds for every worker to
+      be up, then fails with a `TimeoutError` naming the missing ones. Create it
+      before TensorFlow runs anything else in the process (TensorFlow's rule).
     - a `tf.distribute.Strategy` instance: used as it is.
 
     Raises:
-        ValueError: an unknown name (the message lists the known ones).
+        ValueError: an unknown name (the message lists the known ones), or a missing
+            or malformed `TF_CONFIG` for `"multi_worker"`.
+        TimeoutError: a peer of the cluster not reachable within `peer_timeout`.
     """
     if strategy is None or isinstance(strategy, tf.distribute.Strategy):
         return strategy
     if strategy == "mirrored":
         return _mirrored()
+    if strategy == "multi_worker":
+        if not peer_timeout > 0:
+            raise ValueError(f"peer_timeout must be > 0. Received: {peer_timeout!r}")
+        return _multi_worker(float(peer_timeout))
     raise ValueError(
         f"strategy must be None, one of {STRATEGIES} or a tf.distribute.Strategy. "
         f"Received: strategy={strategy!r}"
     )
+
+
+def is_chief(strategy: tf.distribute.Strategy | None) -> bool:
+    """Whether this process writes the run's outputs: True except on the workers of a
+    multi-worker cluster other than its chief (the `"chief"` task, or worker 0 when
+    the cluster has no chief job)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) or (
+        resolver is None or not resolver.task_type
+    ):
+        return True
+    if resolver.task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return resolver.task_type == "worker" and resolver.task_id == 0 and not has_chief
+
+
+class WorkerFiles:
+    """Where this worker writes the run's files (TensorFlow's `write_filepath` pattern).
+
+    On the chief, every path is itself. On the other workers of a cluster, a path
+    maps to a private temporary folder: they run the same saves and logs (saving a
+    distributed model is a collective step every worker takes part in) without
+    touching the chief's files; `cleanup()` removes the folder.
+    """
+
+    def __init__(self, strategy: tf.distribute.Strategy | None):
+        self.chief = is_chief(strategy)
+        self._folder = None
+
+    def path(self, path: str | os.PathLike | None) -> str | None:
+        if path is None or self.chief:
+            return None if path is None else os.fspath(path)
+        if self._folder is None:
+            self._folder = tempfile.mkdtemp(prefix="tfk_tokfrag-worker-")
+        name = os.path.basename(os.path.normpath(os.fspath(path))) or "output"
+        return os.path.join(self._folder, name)
+
+    def cleanup(self) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder = None
+
+
+def shard_by_data(dataset: tf.data.Dataset, strategy: tf.distribute.Strategy | None
+                  ) -> tf.data.Dataset:
+    """`dataset` split by examples across the workers of a multi-worker `strategy`.
+
+    TensorFlow's default (`AutoShardPolicy.AUTO`) splits by input file and fails
+    when a pipeline reads fewer files than there are workers (a cache file, one
+    array file). `DATA`: every worker runs the same seeded pipeline and keeps its part
+    of each global batch, so each example is seen once per epoch across the cluster
+    and the steps are those one worker takes on the global batch. A pipeline that
+    chose its policy already (sharded TFRecords read per worker) is left as it is;
+    so is every pipeline without a multi-worker strategy.
+    """
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return dataset
+    policy = tf.data.experimental.AutoShardPolicy
+    if dataset.options().experimental_distribute.auto_shard_policy != policy.AUTO:
+        return dataset
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = policy.DATA
+    return dataset.with_options(options)

@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfk_tokfrag.export.evaluate import Accuracy
+from tfk_tokfrag.export.evaluate import Accuracy, check_inputs_fit
+from tfk_tokfrag.export.signature import InputSignature
 from tfk_tokfrag.training.model_inputs import select_model_inputs
 
 
@@ -15,13 +16,16 @@ def evaluate_model(model: keras.Model, dataset: tf.data.Dataset) -> Accuracy:
 
     Works on a model straight from `keras.saving.load_model(..., compile=False)`: no
     compiled loss or metric is needed. The dataset's inputs are matched to the
-    model's (`select_model_inputs`).
+    model's (`select_model_inputs`); inputs whose shape the model cannot take are
+    refused before anything runs (`check_inputs_fit`).
     """
+    dataset = select_model_inputs(dataset, model)
+    check_inputs_fit(InputSignature.from_model(model), dataset)
     # A plain graph call, not `predict_on_batch`: under a tf.distribute strategy that
     # runs the batch on every replica and returns their outputs end to end.
     logits_of = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
     correct = total = 0
-    for inputs, labels in select_model_inputs(dataset, model):
+    for inputs, labels in dataset:
         predicted = np.argmax(logits_of(inputs), axis=-1)
         correct += int(np.sum(predicted == labels.numpy()))
         total += len(predicted)

@@ -16,6 +16,9 @@ from tfk_tokfrag.training.model_inputs import select_model_inputs
 # over the replicas, which fails for text and variable-length video; this reads one
 # replica's batch instead (no effect without a strategy). See `_keras_internals`.
 _keras_internals.patch_distributed_symbolic_build()
+# Under MultiWorkerMirroredStrategy on several workers, Keras' reduction of each step's
+# loss and metrics fails (keras-team/keras#20585); this takes the mean over replicas.
+_keras_internals.patch_multi_worker_reduction()
 
 
 def compile_classifier(

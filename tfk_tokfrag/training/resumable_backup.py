@@ -72,6 +72,11 @@ class ResumableBackup(keras.callbacks.Callback):
         save_freq: `"epoch"` or a number of training steps.
         delete_checkpoint: remove the backups when training finishes (as Keras does,
             so that running the same command again trains anew).
+        restore_dir: the folder to restore from, if not `backup_dir`. The workers of a
+            multi-worker cluster other than the chief write their backups to private
+            folders and all restore the chief's, so that every worker resumes at the
+            same epoch with the same weights (on several machines the chief's folder
+            must be on storage they share).
 
     Attributes:
         restored_epoch: after `on_train_begin`, the epoch training resumed at
@@ -79,11 +84,13 @@ class ResumableBackup(keras.callbacks.Callback):
     """
 
     def __init__(self, backup_dir: str | os.PathLike, save_freq="epoch",
-                 delete_checkpoint: bool = True):
+                 delete_checkpoint: bool = True,
+                 restore_dir: str | os.PathLike | None = None):
         super().__init__()
         if save_freq != "epoch":
             _validation.positive_int("save_freq", save_freq)
         self.backup_dir = os.fspath(backup_dir)
+        self.restore_dir = os.fspath(restore_dir) if restore_dir is not None else self.backup_dir
         self.save_freq = save_freq
         self.delete_checkpoint = _validation.check_bool("delete_checkpoint", delete_checkpoint)
         self.restored_epoch = 0
@@ -103,8 +110,9 @@ class ResumableBackup(keras.callbacks.Callback):
 
     def restore(self, model: keras.Model) -> int:
         """Loads the last complete backup into `model`; returns its epoch (0 if none)."""
-        epoch = read_backup_epoch(self.backup_dir)
-        if not epoch and not os.path.lexists(self._current):
+        epoch = read_backup_epoch(self.restore_dir)
+        restore_current = os.path.join(self.restore_dir, _CURRENT)
+        if not epoch and not os.path.lexists(restore_current):
             return 0
         if not model.built:
             raise ValueError(
@@ -113,7 +121,7 @@ class ResumableBackup(keras.callbacks.Callback):
             )
         if model.optimizer is not None and not model.optimizer.built:
             model.optimizer.build(model.trainable_variables)  # so its state can load
-        current = os.path.realpath(self._current)
+        current = os.path.realpath(restore_current)
         model.load_weights(os.path.join(current, _WEIGHTS))
         random_state = os.path.join(current, _RANDOM_STATE)
         if os.path.exists(random_state):

@@ -15,7 +15,12 @@ from tfk_tokfrag.data import dataset_info, load_dataset
 from tfk_tokfrag.data.registry import is_folder
 from tfk_tokfrag.export import export_saved_model
 from tfk_tokfrag.models import get_entry, get_model
-from tfk_tokfrag.training.distribute import resolve_strategy
+from tfk_tokfrag.training.distribute import (
+    DEFAULT_PEER_TIMEOUT,
+    WorkerFiles,
+    resolve_strategy,
+    shard_by_data,
+)
 from tfk_tokfrag.training.epoch_variable import EpochVariable
 from tfk_tokfrag.training.evaluate import evaluate_model
 from tfk_tokfrag.training.fit import fit_classifier
@@ -81,6 +86,7 @@ def train_model(
     verbose: int | str = 1,
     deterministic: bool = False,
     strategy=None,
+    peer_timeout: float = DEFAULT_PEER_TIMEOUT,
 ) -> TrainResult:
     """Trains the zoo entry `model_name` with `model.fit`, resumably, and exports it.
 
@@ -97,9 +103,13 @@ def train_model(
     the same arguments then give the same weights bit for bit, and a run killed and
     resumed from its backups ends with the same weights as an uninterrupted one.
 
-    `strategy`: `None`, `"mirrored"` (every device of this machine, data parallel)
-    or a `tf.distribute.Strategy` (`resolve_strategy`): the model is built, compiled
-    and trained in its scope; `batch_size` is the global batch.
+    `strategy`: `None`, `"mirrored"` (every device of this machine, data parallel),
+    `"multi_worker"` (the cluster `TF_CONFIG` describes; every worker runs the same
+    call, and waits at most `peer_timeout` seconds for the others) or a
+    `tf.distribute.Strategy` (`resolve_strategy`): the model is built, compiled and
+    trained in its scope; `batch_size` is the global batch. On a cluster only the
+    chief writes `logdir`, `checkpoint_dir` and `export`; the other workers write to
+    temporary folders they remove, and all resume from the chief's backups.
 
     The CLI (`tfk-tokfrag train`), the demo and the zoo catalogue all train through
     this one function.
@@ -122,10 +132,26 @@ def train_model(
             f"Received: mixed_precision={mixed_precision!r}"
         )
     _validation.check_bool("deterministic", deterministic)
+    # First: a multi-worker strategy must exist before TensorFlow runs anything.
+    strategy = resolve_strategy(strategy, peer_timeout=peer_timeout)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(seed)
-    strategy = resolve_strategy(strategy)
+    files = WorkerFiles(strategy)
+    try:
+        return _train(model_name, entry, recipe, dataset, strategy, files, logdir=logdir,
+                      export=export, checkpoint_dir=checkpoint_dir,
+                      checkpoint_every_steps=checkpoint_every_steps, seed=seed,
+                      mixed_precision=mixed_precision, jit_compile=jit_compile,
+                      max_steps_per_epoch=max_steps_per_epoch, data_dir=data_dir,
+                      callbacks=callbacks, verbose=verbose, overrides=overrides)
+    finally:
+        files.cleanup()
+
+
+def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, export,
+           checkpoint_dir, checkpoint_every_steps, seed, mixed_precision, jit_compile,
+           max_steps_per_epoch, data_dir, callbacks, verbose, overrides) -> TrainResult:
     scope = strategy.scope if strategy is not None else contextlib.nullcontext
     previous_policy = keras.mixed_precision.dtype_policy()
     if mixed_precision:
@@ -145,15 +171,18 @@ def train_model(
         if max_steps_per_epoch:
             train = train.take(max_steps_per_epoch)
         train, test = select_model_inputs(train, model), select_model_inputs(test, model)
+        train, test = shard_by_data(train, strategy), shard_by_data(test, strategy)
     finally:
         keras.mixed_precision.set_dtype_policy(previous_policy)
 
     all_callbacks = [epoch_variable, *(callbacks or [])]
     backup = None
     if checkpoint_dir:
+        backup_dir = os.path.join(checkpoint_dir, "backup")
         backup = ResumableBackup(
-            os.path.join(checkpoint_dir, "backup"),
+            files.path(backup_dir),
             save_freq=checkpoint_every_steps or "epoch",
+            restore_dir=backup_dir,
         )
         all_callbacks.append(backup)
     # A few test inputs for the TensorBoard pictures and to verify the export, from an
@@ -169,7 +198,7 @@ def train_model(
             train,
             epochs=recipe["epochs"],
             validation_data=test,
-            logdir=logdir,
+            logdir=files.path(logdir),
             callbacks=all_callbacks,
             learning_rate=recipe["learning_rate"],
             weight_decay=recipe["weight_decay"],
@@ -190,11 +219,12 @@ def train_model(
 
     keras_path = None
     if checkpoint_dir:
-        keras_path = atomic_save_model(model, os.path.join(checkpoint_dir, "model.keras"))
+        keras_path = atomic_save_model(
+            model, os.path.join(files.path(checkpoint_dir), "model.keras"))
     if export:
         export_saved_model(
             model,
-            export,
+            files.path(export),
             class_names=info["class_names"],
             model_name=model_name,
             metrics={"test_accuracy": accuracy, "dataset": dataset},
@@ -208,6 +238,6 @@ def train_model(
         initial_epoch=backup.restored_epoch if backup else 0,
         epochs=recipe["epochs"],
         class_names=list(info["class_names"]),
-        keras_path=keras_path,
-        export_path=export,
+        keras_path=keras_path if files.chief else None,
+        export_path=export if files.chief else None,
     )

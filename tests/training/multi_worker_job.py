@@ -1,0 +1,78 @@
+"""What each worker of the tests' clusters runs (`python -m tests.training.multi_worker_job
+MODE FOLDER`); prints one `RESULT{json}` line.
+
+- `train`: `train_model` of a zoo entry for 2 epochs under `strategy="multi_worker"`,
+  writing logs, backups, `model.keras` and a SavedModel into FOLDER.
+- `steps`: 4 steps of a global batch of 32 (no shuffling, augmentation, dropout or
+  batch norm, whose AdamW updates would amplify rounding), for the
+  test to compare with one process taking them on one device.
+- `upstream`: Keras' own step reduction (the patch undone) on several workers.
+"""
+
+import hashlib
+import json
+import sys
+
+import numpy as np
+
+
+def _digest(weights) -> str:
+    h = hashlib.sha256()
+    for w in weights:
+        h.update(np.ascontiguousarray(w).tobytes())
+    return h.hexdigest()
+
+
+def main(mode: str, folder: str, *options: str) -> dict:
+    # The strategy first: TensorFlow must not run anything before it exists.
+    from tfk_tokfrag.training import resolve_strategy
+
+    strategy = resolve_strategy("multi_worker", peer_timeout=120)
+    import keras
+
+    from tfk_tokfrag.data import load_dataset
+    from tfk_tokfrag.models import get_model
+    from tfk_tokfrag.training import fit_classifier, is_chief, shard_by_data, train_model
+
+    out = {"replicas": strategy.num_replicas_in_sync, "chief": is_chief(strategy)}
+    if mode == "train":
+        epochs = int(options[0]) if options else 2
+        result = train_model(
+            "conv_net_digits", epochs=epochs, batch_size=32, max_steps_per_epoch=8,
+            strategy="multi_worker", logdir=f"{folder}/logs",
+            checkpoint_dir=f"{folder}/ckpt", export=f"{folder}/export", verbose=2,
+            peer_timeout=120,
+        )
+        out.update(loss=result.history["loss"], weights=_digest(result.model.get_weights()),
+                   keras_path=result.keras_path, export_path=result.export_path,
+                   initial_epoch=result.initial_epoch, test_accuracy=result.test_accuracy)
+    elif mode == "steps":
+        data = shard_by_data(load_dataset("digits", "train", 32, shuffle=False).take(4),
+                             strategy)
+        keras.utils.set_random_seed(1)
+        with strategy.scope():
+            model = get_model("conv_net_digits", batch_norm=False, dropout=0.0,
+                              augmentation=0.0)
+            fit_classifier(model, data, epochs=1, verbose=0, learning_rate=3e-3)
+        out["weights"] = [w.tolist() for w in model.get_weights()]
+    elif mode == "upstream":
+        from keras.src.backend.tensorflow import trainer
+
+        from tfk_tokfrag import _keras_internals
+
+        trainer.reduce_per_replica = _keras_internals.KERAS_REDUCE_PER_REPLICA
+        data = shard_by_data(load_dataset("digits", "train", 32, shuffle=False).take(2),
+                             strategy)
+        with strategy.scope():
+            model = get_model("conv_net_digits")
+        try:
+            with strategy.scope():
+                fit_classifier(model, data, epochs=1, verbose=0)
+            out["error"] = None
+        except Exception as error:  # noqa: BLE001
+            out["error"] = str(error)[:500]
+    return out
+
+
+if __name__ == "__main__":
+    print("RESULT" + json.dumps(main(*sys.argv[1:])), flush=True)
