@@ -84,3 +84,17 @@ def test_keras_still_reduces_multi_worker_step_outputs_along_axis_0():
     assert re.search(r'strategy\.reduce\(\s*"MEAN",\s*v,\s*axis=0\)', source), source
     assert (keras_tf_trainer.reduce_per_replica
             is _keras_internals._reduce_per_replica_multi_worker)
+
+
+def test_keras_builds_from_a_batch_only_when_something_is_unbuilt():
+    # `_needs_a_batch` repeats these conditions of Keras' own `_symbolic_build`; when
+    # they change, update it.
+    from keras.src.trainers.trainer import Trainer
+
+    source = inspect.getsource(Trainer._symbolic_build)
+    assert "if model_unbuilt or compile_metrics_unbuilt or compile_loss_unbuilt:" in source
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile("sgd", "mse", metrics=["mae"])
+    assert _keras_internals._needs_a_batch(model)  # metrics not built before fit
+    model.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=1, verbose=0)
+    assert not _keras_internals._needs_a_batch(model)

@@ -52,6 +52,16 @@ def set_initial_epoch(model: keras.Model, epoch: int) -> None:
 KERAS_MAYBE_SYMBOLIC_BUILD = _TensorFlowTrainer._maybe_symbolic_build
 
 
+def _needs_a_batch(model) -> bool:
+    """Whether `Trainer._symbolic_build` has anything to build from a batch (the
+    conditions of Keras' own method)."""
+    return (
+        not all(layer.built for layer in model._flatten_layers())
+        or (model._compile_metrics is not None and not model._compile_metrics.built)
+        or (model._compile_loss is not None and not model._compile_loss.built)
+    )
+
+
 def _symbolic_build_from_one_replica(self, iterator=None, data_batch=None):
     """`TensorFlowTrainer._maybe_symbolic_build`, with the first batch of a
     distributed dataset read from one replica instead of averaged over them.
@@ -60,11 +70,15 @@ def _symbolic_build_from_one_replica(self, iterator=None, data_batch=None):
     first batch, which it gets with `strategy.reduce("MEAN", batch)`: that cannot
     average strings (text models fail with "AddN ... string") nor per-replica batches
     of different shapes (variable-length video), and turns uint8 images into floats.
-    The build needs only shapes and dtypes, which one replica's batch has.
+    The build needs only shapes and dtypes, which one replica's batch has. And only
+    when something is still unbuilt is a batch read at all: Keras reads one at every
+    `evaluate` (each epoch's validation), which on several workers leaves a
+    half-read distributed iterator behind whose synchronization can hand a worker an
+    empty batch in the next one.
     """
     if self._distribute_strategy is None:
         return
-    if iterator is not None:
+    if iterator is not None and _needs_a_batch(self):
         for _, _, it in iterator:
             batch = next(it)
             data_batch = _tree.map_structure(
