@@ -1,4 +1,5 @@
-"""The `tfk-tokfrag` command line: list, train, evaluate, export, predict, convert, tensorboard.
+"""The `tfk-tokfrag` command line: list, train, evaluate, export, predict, convert,
+tensorboard, data-service.
 
     tfk-tokfrag list
     tfk-tokfrag train conv_net_digits --dataset digits --epochs 60 \\
@@ -10,6 +11,9 @@
     tfk-tokfrag predict zoo:conv_net_digits digit.png   (the weights shipped in models/)
     tfk-tokfrag convert my_clips/ records/train --num-shards 8
     tfk-tokfrag tensorboard --logdir runs
+    tfk-tokfrag data-service dispatcher --port 5050     (and, elsewhere or beside it:)
+    tfk-tokfrag data-service worker --dispatcher 127.0.0.1:5050
+    tfk-tokfrag train conv_net_digits --data-service 127.0.0.1:5050
 
 Errors a user can make end with one line on stderr and exit status 2, not a traceback.
 """
@@ -44,6 +48,10 @@ from tfk_tokfrag.models import (  # noqa: E402
     load_keras_model,
 )
 from tfk_tokfrag.monitoring import start_tensorboard  # noqa: E402
+from tfk_tokfrag.training.data_service import (  # noqa: E402
+    start_data_worker,
+    start_dispatcher,
+)
 from tfk_tokfrag.training.distribute import DEFAULT_PEER_TIMEOUT, STRATEGIES  # noqa: E402
 from tfk_tokfrag.training.evaluate import evaluate_model  # noqa: E402
 from tfk_tokfrag.training.train_model import train_model  # noqa: E402
@@ -139,6 +147,9 @@ def _build_parser() -> argparse.ArgumentParser:
                             "machine, 'multi_worker' on the cluster the TF_CONFIG "
                             "environment variable describes (--batch-size is the global "
                             "batch; docs/DISTRIBUTED.md)")
+    train.add_argument("--data-service", metavar="HOST:PORT",
+                       help="run the training pipeline on a tf.data service (its "
+                            "dispatcher's address; see the data-service command)")
     train.add_argument("--peer-timeout", type=_POSITIVE_FLOAT, default=DEFAULT_PEER_TIMEOUT,
                        help="multi_worker: seconds to wait for every worker to be up")
 
@@ -188,6 +199,17 @@ def _build_parser() -> argparse.ArgumentParser:
     conv.add_argument("--data-dir", help="TFDS data folder")
     conv.add_argument("--overwrite", action="store_true", help="replace existing shards")
 
+    service = sub.add_parser("data-service", help="run a tf.data service dispatcher or "
+                             "worker (for train --data-service)")
+    service.add_argument("role", choices=("dispatcher", "worker"))
+    service.add_argument("--port", type=_PORT, default=0, help="0 picks a free port")
+    service.add_argument("--dispatcher", metavar="HOST:PORT", help="worker: its dispatcher")
+    service.add_argument("--work-dir", help="dispatcher: keep its state here (restartable)")
+    service.add_argument("--worker-host", default="127.0.0.1",
+                         help="worker: the name trainers reach it by")
+    service.add_argument("--dispatcher-timeout", type=_POSITIVE_FLOAT, default=60.0,
+                         help="worker: seconds to wait for the dispatcher")
+
     tensorboard = sub.add_parser("tensorboard", help="start TensorBoard on 127.0.0.1")
     tensorboard.add_argument("--logdir", default="runs")
     tensorboard.add_argument("--port", type=_PORT, default=6006, help="0 picks a free port")
@@ -232,6 +254,7 @@ def _cmd_train(args) -> int:
         deterministic=args.deterministic,
         strategy=args.strategy,
         peer_timeout=args.peer_timeout,
+        data_service=args.data_service,
     )
     if result.initial_epoch:
         print(f"Resumed from the backup of epoch {result.initial_epoch}.")
@@ -362,6 +385,20 @@ def _cmd_tensorboard(args) -> int:
         server.stop()
 
 
+def _cmd_data_service(args) -> int:
+    if args.role == "dispatcher":
+        server = start_dispatcher(args.port, work_dir=args.work_dir)
+        print(f"tf.data service dispatcher at {server.target} (Ctrl+C to stop)", flush=True)
+    else:
+        if not args.dispatcher:
+            raise CliError("data-service worker needs --dispatcher HOST:PORT")
+        server = start_data_worker(args.dispatcher, args.port, worker_host=args.worker_host,
+                                   dispatcher_timeout=args.dispatcher_timeout)
+        print(f"tf.data service worker of {args.dispatcher} (Ctrl+C to stop)", flush=True)
+    server.join()
+    return 0
+
+
 _COMMANDS = {
     "list": _cmd_list,
     "train": _cmd_train,
@@ -370,6 +407,7 @@ _COMMANDS = {
     "predict": _cmd_predict,
     "convert": _cmd_convert,
     "tensorboard": _cmd_tensorboard,
+    "data-service": _cmd_data_service,
 }
 
 

@@ -13,6 +13,8 @@ import os
 
 import tensorflow as tf
 
+from tfk_tokfrag.training.distribute import reachable_within
+
 PROTOCOL = "grpc"
 
 
@@ -42,9 +44,12 @@ def distribute_pipeline(dataset: tf.data.Dataset, address: str, *,
     """`dataset`'s elements, produced by the `tf.data` service at `address`.
 
     The whole pipeline before this call (reading, decoding, shuffling, batching,
-    tokenizing) runs on the service's workers, each epoch split between them
+    tokenizing) runs on the service's workers, each epoch split between them by input
     (`processing_mode="distributed_epoch"`: every element once per epoch, in the
-    order the workers deliver them). The workers must read the same files at the same
+    order the workers deliver them). Our loaders assert their number of examples,
+    and TensorFlow splits a pipeline between workers by its input files: a source
+    of one file must be served by one worker (the others would read nothing and fail
+    that assertion). The workers must read the same files at the same
     paths (one machine, or shared storage), and the pipeline must not capture state
     of this process (a `tf.Variable`), which cannot be sent to them. The number of
     batches of a finite pipeline is kept (`assert_cardinality`), so `fit` knows its
@@ -84,16 +89,29 @@ def start_dispatcher(port: int = 0, work_dir: str | os.PathLike | None = None
     return tf.data.experimental.service.DispatchServer(config)
 
 
-def start_data_worker(dispatcher: str, port: int = 0, worker_host: str = "127.0.0.1"
+def start_data_worker(dispatcher: str, port: int = 0, worker_host: str = "127.0.0.1",
+                      dispatcher_timeout: float = 60.0
                       ) -> tf.data.experimental.service.WorkerServer:
     """Starts a `tf.data` service worker in this process, registered with the
     dispatcher at `dispatcher` (`host:port`). `worker_host`: the name other
-    processes reach it by (this machine's address on a cluster of machines)."""
+    processes reach it by (this machine's address on a cluster of machines).
+
+    Raises:
+        TimeoutError: the dispatcher not reachable within `dispatcher_timeout`
+            seconds (TensorFlow's worker would retry for an hour, ignoring SIGTERM).
+    """
     dispatcher = service_address(dispatcher)
+    if not reachable_within(dispatcher.split("://", 1)[1], dispatcher_timeout):
+        raise TimeoutError(
+            f"the tf.data service dispatcher at {dispatcher} could not be reached within "
+            f"{dispatcher_timeout:g} s: start it first (tfk-tokfrag data-service "
+            "dispatcher --port PORT) and check the address."
+        )
     config = tf.data.experimental.service.WorkerConfig(
         dispatcher_address=dispatcher.split("://", 1)[1],
         port=int(port),
         protocol=PROTOCOL,
         worker_address=f"{worker_host}:%port%",
+        dispatcher_timeout_ms=int(1000 * dispatcher_timeout),
     )
     return tf.data.experimental.service.WorkerServer(config)

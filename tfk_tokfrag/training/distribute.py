@@ -118,6 +118,16 @@ def _reachable(address: str) -> bool:
         return False
 
 
+def reachable_within(address: str, timeout: float) -> bool:
+    """Whether `host:port` accepts a TCP connection within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not _reachable(address):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
+
+
 @functools.lru_cache(maxsize=1)
 def _multi_worker(peer_timeout: float) -> tf.distribute.MultiWorkerMirroredStrategy:
     wait_for_peers(tf_config(), peer_timeout)

@@ -15,6 +15,7 @@ from tfk_tokfrag.data import dataset_info, load_dataset
 from tfk_tokfrag.data.registry import is_folder
 from tfk_tokfrag.export import export_saved_model
 from tfk_tokfrag.models import get_entry, get_model
+from tfk_tokfrag.training.data_service import distribute_pipeline, service_address
 from tfk_tokfrag.training.distribute import (
     DEFAULT_PEER_TIMEOUT,
     WorkerFiles,
@@ -87,6 +88,7 @@ def train_model(
     deterministic: bool = False,
     strategy=None,
     peer_timeout: float = DEFAULT_PEER_TIMEOUT,
+    data_service: str | None = None,
 ) -> TrainResult:
     """Trains the zoo entry `model_name` with `model.fit`, resumably, and exports it.
 
@@ -111,6 +113,12 @@ def train_model(
     chief writes `logdir`, `checkpoint_dir` and `export`; the other workers write to
     temporary folders they remove, and all resume from the chief's backups.
 
+    `data_service`: the address (`host:port`) of a `tf.data` service dispatcher: the
+    training pipeline (reading, decoding, shuffling, batching) then runs on its
+    workers (`tfk_tokfrag.training.data_service`). Its order is then reshuffled every
+    epoch rather than a function of the epoch, so a resumed run reads other orders
+    than an uninterrupted one. Not with `strategy="multi_worker"`.
+
     The CLI (`tfk-tokfrag train`), the demo and the zoo catalogue all train through
     this one function.
     """
@@ -132,6 +140,14 @@ def train_model(
             f"Received: mixed_precision={mixed_precision!r}"
         )
     _validation.check_bool("deterministic", deterministic)
+    if data_service is not None:
+        data_service = service_address(data_service)
+        if strategy == "multi_worker" or isinstance(
+                strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            raise ValueError(
+                "data_service cannot be combined with strategy='multi_worker' yet: each "
+                "worker would read every example. Use one of them."
+            )
     # First: a multi-worker strategy must exist before TensorFlow runs anything.
     strategy = resolve_strategy(strategy, peer_timeout=peer_timeout)
     if deterministic:
@@ -144,14 +160,16 @@ def train_model(
                       checkpoint_every_steps=checkpoint_every_steps, seed=seed,
                       mixed_precision=mixed_precision, jit_compile=jit_compile,
                       max_steps_per_epoch=max_steps_per_epoch, data_dir=data_dir,
-                      callbacks=callbacks, verbose=verbose, overrides=overrides)
+                      callbacks=callbacks, verbose=verbose, overrides=overrides,
+                      data_service=data_service)
     finally:
         files.cleanup()
 
 
 def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, export,
            checkpoint_dir, checkpoint_every_steps, seed, mixed_precision, jit_compile,
-           max_steps_per_epoch, data_dir, callbacks, verbose, overrides) -> TrainResult:
+           max_steps_per_epoch, data_dir, callbacks, verbose, overrides,
+           data_service) -> TrainResult:
     scope = strategy.scope if strategy is not None else contextlib.nullcontext
     previous_policy = keras.mixed_precision.dtype_policy()
     if mixed_precision:
@@ -165,13 +183,17 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
         # A folder of images or videos decodes to the channels the model takes (a grey
         # model reads .mp4 files, which hold colour, as grey).
         channels = _pixel_channels(model) if is_folder(dataset) else None
-        train, test, info = load_splits(dataset, recipe["batch_size"], seed, data_dir,
-                                        shuffle_epoch=epoch_variable.variable,
-                                        channels=channels)
+        # The service's workers cannot read a variable of this process.
+        train, test, info = load_splits(
+            dataset, recipe["batch_size"], seed, data_dir, channels=channels,
+            shuffle_epoch=None if data_service else epoch_variable.variable,
+        )
         if max_steps_per_epoch:
             train = train.take(max_steps_per_epoch)
         train, test = select_model_inputs(train, model), select_model_inputs(test, model)
         train, test = shard_by_data(train, strategy), shard_by_data(test, strategy)
+        if data_service:
+            train = distribute_pipeline(train, data_service)
     finally:
         keras.mixed_precision.set_dtype_policy(previous_policy)
 
