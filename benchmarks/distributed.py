@@ -2,6 +2,7 @@
 `MultiWorkerMirroredStrategy` on this machine, and the all-reduce cost per step.
 
     python benchmarks/distributed.py [--epochs 6] [--batch-size 64] [--repeats 3]
+                                     [--no-batch-norm]
 
 Each run trains `conv_net_digits` (augmentation off) with `fit_classifier` on the digits
 train split for `--epochs` epochs, the global batch `--batch-size`; the first epoch
@@ -31,7 +32,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
-def _job(epochs: int, batch_size: int, multi_worker: bool) -> dict:
+def _job(epochs: int, batch_size: int, multi_worker: bool, batch_norm: bool) -> dict:
     """One worker's (or the single process's) run; returns its figures."""
     from tfk_tokfrag.training import resolve_strategy
 
@@ -60,7 +61,7 @@ def _job(epochs: int, batch_size: int, multi_worker: bool) -> dict:
     times: list[float] = []
     keras.utils.set_random_seed(0)
     with scope():
-        model = get_model("conv_net_digits", augmentation=0.0)
+        model = get_model("conv_net_digits", augmentation=0.0, batch_norm=batch_norm)
         fit_classifier(model, data, epochs=epochs, verbose=0, callbacks=[EpochTimes()])
     out = {"images_per_s": examples / statistics.median(times[1:]),
            "steps": -(-examples // batch_size)}
@@ -82,11 +83,11 @@ def _job(epochs: int, batch_size: int, multi_worker: bool) -> dict:
     return out
 
 
-def _run(epochs: int, batch_size: int, workers: int, folder: str) -> dict:
+def _run(epochs: int, batch_size: int, workers: int, folder: str, batch_norm: bool) -> dict:
     from tests.training.cluster import free_ports, start_worker, wait_all
 
     args = [os.path.abspath(__file__), "--job", "--epochs", str(epochs),
-            "--batch-size", str(batch_size)]
+            "--batch-size", str(batch_size)] + ([] if batch_norm else ["--no-batch-norm"])
     if workers == 1:
         import subprocess
 
@@ -113,11 +114,14 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-batch-norm", action="store_true",
+                        help="conv_net_digits without batch norm (whose statistics "
+                             "are all-reduced every step under a strategy)")
     parser.add_argument("--job", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--multi-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.job:
-        out = _job(args.epochs, args.batch_size, args.multi_worker)
+        out = _job(args.epochs, args.batch_size, args.multi_worker, not args.no_batch_norm)
         print("RESULT" + json.dumps(out), flush=True)
         return
     import _timing
@@ -126,13 +130,15 @@ def main() -> None:
     one, two, reduce_ms = [], [], []
     with tempfile.TemporaryDirectory() as folder:
         for _ in range(args.repeats):
-            one.append(_run(args.epochs, args.batch_size, 1, folder)["images_per_s"])
-            result = _run(args.epochs, args.batch_size, 2, folder)
+            batch_norm = not args.no_batch_norm
+            one.append(_run(args.epochs, args.batch_size, 1, folder, batch_norm)["images_per_s"])
+            result = _run(args.epochs, args.batch_size, 2, folder, batch_norm)
             two.append(result["images_per_s"])
             reduce_ms.append(result["all_reduce_ms"])
     a, b = statistics.median(one), statistics.median(two)
     step_ms = 1000 * args.batch_size / b
-    print(f"conv_net_digits, digits train, global batch {args.batch_size}, "
+    print(f"conv_net_digits{' without batch norm' if args.no_batch_norm else ''}, "
+          f"digits train, global batch {args.batch_size}, "
           f"median of {args.repeats} runs x {args.epochs - 1} epochs")
     print(f"1 process (no strategy): {a:,.0f} img/s  (runs: {[round(x) for x in one]})")
     print(f"2 workers (multi_worker): {b:,.0f} img/s  (runs: {[round(x) for x in two]})")
