@@ -146,3 +146,30 @@ def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(tmp_path):
 def test_save_freq_is_validated(tmp_path):
     with pytest.raises(ValueError, match="save_freq must be a positive int"):
         ResumableBackup(tmp_path, save_freq=0)
+
+
+def test_a_full_disk_names_the_backup_and_keeps_the_previous_one(tmp_path, monkeypatch):
+    backup_dir = str(tmp_path / "backup")
+    x, y = _data()
+    model = _model()
+    model.fit(x, y, epochs=1, verbose=0)
+    backup = ResumableBackup(backup_dir, delete_checkpoint=False)
+    backup.set_model(model)
+    backup.save(1)
+    kept = [w.copy() for w in model.get_weights()]
+    model.fit(x, y, epochs=1, verbose=0)
+
+    def no_space(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(model, "save_weights", no_space)
+    with pytest.raises(OSError, match=r"backup of epoch 2 into .*state-.* \(No space left on "
+                                      r"device\); the previous backup in .*backup. is kept"):
+        backup.save(2)
+    assert [n for n in os.listdir(backup_dir) if n.startswith("state-")] == [
+        os.path.basename(os.path.realpath(os.path.join(backup_dir, "current")))
+    ]  # the half-written one is gone
+    restored = _model()
+    assert _restore(restored, backup_dir) == 1
+    for a, b in zip(restored.get_weights(), kept, strict=True):
+        np.testing.assert_array_equal(a, b)

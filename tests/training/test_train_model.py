@@ -1,5 +1,7 @@
 """`train_model` end to end on the zoo entries whose data must be downloaded, with mocks."""
 
+import os
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -65,3 +67,16 @@ def test_fit_classifier_prepares_named_inputs_and_vocabulary():
     fit_classifier(model, data, epochs=1, validation_data=data, verbose=0)
     tokenizer = model.get_layer("text_tokenizer")
     assert {"maybe", "three", "five"} <= set(tokenizer.get_vocabulary())
+
+
+@pytest.mark.parametrize("argument", ["logdir", "checkpoint_dir", "export"])
+def test_an_output_folder_that_cannot_be_written_fails_before_training(tmp_path, argument):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    path = str(blocker / "out")
+    expected = {"logdir": "logdir", "checkpoint_dir": "checkpoint_dir",
+                "export": "the export's folder"}[argument]
+    with pytest.raises(NotADirectoryError, match=f"{expected} .*a_file.* cannot be written "
+                                                  r"\(Not a directory\); nothing was trained"):
+        train_model("conv_net_digits", epochs=1, **{argument: path if argument != "export"
+                                                     else os.path.join(path, "model")})

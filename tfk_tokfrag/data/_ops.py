@@ -98,10 +98,22 @@ def subsample_frames(video: tf.Tensor, num_frames: int | None) -> tf.Tensor:
     return out
 
 
+def decode_image(encoded: tf.Tensor, channels: int) -> tf.Tensor:
+    """Decodes one encoded image (PNG, JPEG, GIF, BMP, WebP) into uint8 `(H, W, C)`.
+
+    `channels=0`: the file's own; an animated GIF gives its first frame.
+    """
+    image = tf.io.decode_image(
+        encoded, channels=channels, dtype=tf.uint8, expand_animations=False
+    )
+    image.set_shape([None, None, channels or None])
+    return image
+
+
 def decode_frames(encoded: tf.Tensor, channels: int) -> tf.Tensor:
     """Decodes a 1-D tensor of encoded frames (PNG/JPEG/...) into `(T, H, W, C)` uint8."""
     return tf.map_fn(
-        lambda f: tf.io.decode_image(f, channels=channels, expand_animations=False),
+        lambda f: decode_image(f, channels),
         encoded,
         fn_output_signature=tf.TensorSpec([None, None, channels], tf.uint8),
     )

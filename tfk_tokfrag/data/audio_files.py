@@ -37,10 +37,10 @@ import tensorflow as tf
 
 from tfk_tokfrag import _validation
 from tfk_tokfrag._warnings import TokfragWarning
+from tfk_tokfrag.data._bad_files import check_on_error
 from tfk_tokfrag.data.class_folders import SPLIT_FOLDERS, scan_files
 
 AUDIO_SUFFIXES = (".wav",)
-ON_ERROR = ("raise", "skip")
 KAISER_BETA = 5.0  # scipy.signal.resample_poly's default window, ("kaiser", 5.0)
 MAX_FILTER_SIZE = 1 << 24  # polyphase filter entries (64 MiB of float32)
 
@@ -332,7 +332,7 @@ def audio_folder(
     sample_rate = _validation.positive_int("sample_rate", sample_rate, allow_none=True)
     num_samples = _validation.positive_int("num_samples", num_samples, allow_none=True)
     channels = _validation.positive_int("channels", channels, allow_none=True)
-    _validation.choice("on_error", on_error, ON_ERROR)
+    check_on_error(on_error)
     paths, labels, headers, skipped, class_names = _scan_audio(root, class_names, on_error)
     if skipped:
         listed = "\n".join(f"  {reason}" for _, reason in skipped)

@@ -131,8 +131,11 @@ def folder_examples(
         sample_rate: audio: resample every clip to this rate (Hz).
         num_samples: audio: crop or zero-pad every clip to this many samples.
         fps: video files: sample every clip at this frame rate while decoding.
-        on_error: video and audio files: `"raise"` (a bad file stops the pass, named)
-            or `"skip"` (bad files are left out, counted and listed in one warning).
+        on_error: folders of images, clips and audio: a file that cannot be read
+            (empty, truncated, damaged, or not what its name says): `"raise"` stops
+            with an error naming it and what is wrong; `"skip"` leaves it out, and the
+            skipped files are counted and listed in one `TokfragWarning`. TFRecords
+            and `.ts` files always stop at a damaged file, naming it.
         channels: image and video folders: decode to 1 (grey) or 3 (RGB) channels;
             `None`: the files' own (RGB for video files).
     """
@@ -151,7 +154,7 @@ def folder_examples(
     kind = detect_kind(root)
     if kind == "image":
         return image_folder(root, image_size=image_size, class_names=class_names,
-                            channels=channels)[0]
+                            channels=channels, on_error=on_error)[0]
     if kind == "text":
         return text_folder(root, class_names=class_names)[0]
     if kind == "audio":

@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from tfk_tokfrag import _validation
 from tfk_tokfrag.data import registry
+from tfk_tokfrag.data._bad_files import check_on_error
 from tfk_tokfrag.data.digits import DEFAULT_SEED
 from tfk_tokfrag.data.folders import folder_examples
 from tfk_tokfrag.data.pipeline import (  # noqa: F401 (their old home)
@@ -115,8 +116,13 @@ def load_dataset(
         num_samples: audio folders: crop or zero-pad every clip to this many samples.
         fps: video files: sample every clip at this frame rate while decoding (with
             `num_frames`, a cap on the frames kept); a long clip is never held decoded.
-        on_error: video and audio files: `"raise"` stops at a bad file, naming it;
-            `"skip"` leaves bad files out and lists them in one warning.
+        on_error: folders of images, clips and audio, for a file that cannot be read
+            (empty, truncated, damaged, or not what its name says): `"raise"` stops
+            the pass with an error naming it and what is wrong; `"skip"` leaves it
+            out, and the skipped files are counted and listed in one `TokfragWarning`
+            (the number of examples is then unknown, so `cache=True` does not cache
+            in memory). TFRecords and `.ts` files always stop at a damaged file,
+            naming it.
         channels: image and video folders: decode to 1 (grey) or 3 (RGB) channels;
             `None`: the files' own (RGB for video files).
 
@@ -132,6 +138,7 @@ def load_dataset(
     # Argument errors first, before any file is read or dataset generated.
     _validation.positive_int("batch_size", batch_size)
     _validation.positive_int("shuffle_buffer", shuffle_buffer, allow_none=True)
+    check_on_error(on_error)
     if shuffle is None:
         shuffle = split.split("[")[0] == "train"
 

@@ -38,16 +38,14 @@ them once, at the end of the first pass.
 from __future__ import annotations
 
 import os
-import threading
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import tensorflow as tf
 
 from tfk_tokfrag import _validation
-from tfk_tokfrag._warnings import TokfragWarning
 from tfk_tokfrag.data import _container_sizes, _ops
+from tfk_tokfrag.data._bad_files import SkipReport, check_on_error
 from tfk_tokfrag.data._video_sampling import check_fps, plan_frames, relative_times
 
 VIDEO_FILE_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
@@ -296,36 +294,7 @@ def decode_video_file(
     return _ops.resize_uint8(tf.convert_to_tensor(video), size).numpy()
 
 
-class _SkipReport:
-    """The files `on_error="skip"` dropped; warned about once, at the end of a pass."""
-
-    def __init__(self, total: int):
-        self.total = total
-        self.problems: dict[str, str] = {}
-        self.reported = False
-        self._lock = threading.Lock()
-
-    def add(self, path: str, error: Exception) -> None:
-        with self._lock:
-            self.problems.setdefault(path, str(error))
-
-    def warn_once(self) -> np.bool_:
-        with self._lock:
-            if self.reported or not self.problems:
-                return np.bool_(True)
-            self.reported = True
-            problems = dict(self.problems)
-        lines = "\n".join(f"  {message}" for message in problems.values())
-        warnings.warn(
-            f"Skipped {len(problems)} of {self.total} video files that cannot be decoded "
-            f"(on_error='skip'):\n{lines}",
-            TokfragWarning,
-            stacklevel=2,
-        )
-        return np.bool_(True)
-
-
-def _first_size(paths, report) -> tuple[int, int]:
+def _first_size(paths, report: SkipReport | None) -> tuple[int, int]:
     """The frame size of the first file that opens (`report`: skip the others)."""
     for path in paths:
         try:
@@ -373,7 +342,7 @@ def video_file_examples(
     Returns:
         A `tf.data.Dataset`.
     """
-    _validation.choice("on_error", on_error, ("raise", "skip"))
+    check_on_error(on_error)
     channels = 3 if channels is None else _validation.choice("channels", channels, (1, 3))
     num_frames = _ops.check_num_frames(num_frames)
     fps = check_fps(fps)
@@ -385,7 +354,7 @@ def video_file_examples(
             "paths and labels must be non-empty and of the same length. "
             f"Received: {len(paths)} paths and {len(labels)} labels."
         )
-    report = _SkipReport(len(paths)) if on_error == "skip" else None
+    report = SkipReport(len(paths), "video files") if on_error == "skip" else None
     size = _ops.as_size(image_size) or _first_size(paths, report)
     empty = np.zeros([0, 1, 1, channels], np.uint8)
 

@@ -155,6 +155,23 @@ class ResumableBackup(keras.callbacks.Callback):
         """Writes a backup that resumes at `epoch`, and publishes it atomically."""
         os.makedirs(self.backup_dir, exist_ok=True)
         state_dir = tempfile.mkdtemp(prefix="state-", dir=self.backup_dir)
+        try:
+            self._write_state(state_dir, epoch)
+        except OSError as error:  # a full disk, a folder gone: keep the last backup
+            shutil.rmtree(state_dir, ignore_errors=True)
+            raise type(error)(
+                error.errno, f"Could not write the backup of epoch {epoch} into "
+                f"{state_dir!r} ({error.strerror or error}); the previous backup in "
+                f"{self.backup_dir!r} is kept"
+            ) from error
+        link = os.path.join(self.backup_dir, f".{_CURRENT}-{uuid.uuid4().hex}")
+        os.symlink(os.path.basename(state_dir), link)
+        os.replace(link, self._current)  # the atomic switch
+        for name in os.listdir(self.backup_dir):
+            if name.startswith("state-") and name != os.path.basename(state_dir):
+                shutil.rmtree(os.path.join(self.backup_dir, name), ignore_errors=True)
+
+    def _write_state(self, state_dir: str, epoch: int) -> None:
         weights = os.path.join(state_dir, _WEIGHTS)
         self.model.save_weights(weights, overwrite=True)
         _fsync_file(weights)
@@ -169,12 +186,6 @@ class ResumableBackup(keras.callbacks.Callback):
             json.dump({"epoch": int(epoch)}, f)
             f.flush()
             os.fsync(f.fileno())
-        link = os.path.join(self.backup_dir, f".{_CURRENT}-{uuid.uuid4().hex}")
-        os.symlink(os.path.basename(state_dir), link)
-        os.replace(link, self._current)  # the atomic switch
-        for name in os.listdir(self.backup_dir):
-            if name.startswith("state-") and name != os.path.basename(state_dir):
-                shutil.rmtree(os.path.join(self.backup_dir, name), ignore_errors=True)
 
 
 def atomic_save_model(model: keras.Model, path: str | os.PathLike) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import tempfile
 import time
 
 import keras
@@ -56,6 +57,28 @@ def load_splits(dataset: str, batch_size: int, seed: int, data_dir: str | None =
     train = load_dataset(dataset, "train", batch_size, shuffle_epoch=shuffle_epoch, **options)
     test = load_dataset(dataset, "test", max(batch_size, 128), **options)
     return train, test, info
+
+
+def check_writable(path: str | os.PathLike | None, what: str) -> None:
+    """Makes the folder `path` (if missing) and writes a file in it, so that an output
+    folder that cannot be written fails before training, not after it.
+
+    Raises:
+        OSError: of the kind the system gave (`PermissionError`, `NotADirectoryError`,
+            no space left, ...), naming `what` and the path.
+    """
+    if path is None:
+        return
+    path = os.fspath(path)
+    try:
+        os.makedirs(path, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"):
+            pass
+    except OSError as error:
+        raise type(error)(
+            error.errno, f"{what} {path!r} cannot be written ({error.strerror}); "
+            "nothing was trained"
+        ) from None
 
 
 def _pixel_channels(model: keras.Model) -> int | None:
@@ -154,6 +177,10 @@ def train_model(
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(seed)
     files = WorkerFiles(strategy)
+    for path, what in ((logdir, "logdir"), (checkpoint_dir, "checkpoint_dir"),
+                       (export and os.path.dirname(os.path.abspath(export)),
+                        "the export's folder")):
+        check_writable(files.path(path) if path else None, what)
     try:
         return _train(model_name, entry, recipe, dataset, strategy, files, logdir=logdir,
                       export=export, checkpoint_dir=checkpoint_dir,

@@ -1,0 +1,68 @@
+"""An export killed at any moment (a real SIGKILL) leaves the previous complete
+SavedModel or nothing at its path, never a half-written one."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfk_tokfrag.export import load_metadata
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# Exports one small model onto the same path again and again, saying when each is done.
+_EXPORTER = textwrap.dedent(
+    """
+    import sys
+    from tfk_tokfrag.export import export_saved_model
+    from tfk_tokfrag.models import conv_net
+    model = conv_net(input_shape=(8, 8, 1), num_classes=3, filters=(4, 8), dense_units=8)
+    for i in range(1000):
+        export_saved_model(model, sys.argv[1], class_names=["a", "b", "c"])
+        print("exported", i, flush=True)
+    """
+)
+
+
+def _is_complete(path: str) -> bool:
+    artifact = tf.saved_model.load(path)
+    served = artifact.serve(tf.zeros((2, 8, 8, 1), tf.uint8))
+    return load_metadata(path)["class_names"] == ["a", "b", "c"] and (
+        tuple(served["class_id"].shape) == (2,)
+    )
+
+
+@pytest.mark.large
+@pytest.mark.parametrize("delay", [0.0, 0.15, 0.4, 0.8])
+def test_an_export_killed_at_any_moment_leaves_a_complete_artifact_or_none(tmp_path, delay):
+    target = str(tmp_path / "model")
+    process = subprocess.Popen(
+        [sys.executable, "-c", _EXPORTER, target], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    try:
+        deadline = time.monotonic() + 120
+        line = ""
+        while not line.startswith("exported") and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            assert line or process.poll() is None, "the exporter ended"
+        assert line.startswith("exported"), "no export within 120 s"
+        time.sleep(delay)  # into the next export: writing, verifying or renaming
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    leftovers = [n for n in os.listdir(tmp_path) if n != "model"]
+    if os.path.exists(target):
+        assert _is_complete(target)
+    else:  # killed between moving the old one aside and renaming the new one in
+        assert any(n.startswith(".old-") for n in leftovers), leftovers
+    assert np.all([not n.startswith("model") for n in leftovers])
