@@ -19,14 +19,16 @@ setup(
     long_description=(HERE / "README.md").read_text(encoding="utf-8"),
     long_description_content_type="text/markdown",
     license="Apache-2.0",
-    python_requires=">=3.10,<3.13",
+    python_requires=">=3.11,<3.13",  # Keras 3.13+ needs 3.11
     packages=find_packages(include=["tfk_tokfrag", "tfk_tokfrag.*"]),
     include_package_data=True,
     install_requires=[
-        # Tested ranges: TF 2.21, Keras 3.15. Keras older than 3.13.2 carries known
-        # safe_mode bypasses, so it is excluded.
+        # Tested ranges: TF 2.21, Keras 3.15. Keras before 3.14.0 carries known
+        # safe_mode bypasses and an archive path traversal (CVE-2025-1550,
+        # CVE-2025-8747/9906, CVE-2025-9905, CVE-2025-12058, CVE-2026-1462,
+        # GHSA-hqp4-2352-xf5r), so it is excluded (docs/RELIABILITY.md).
         "tensorflow>=2.21,<2.22",
-        "keras>=3.13.2,<3.16",
+        "keras>=3.14.0,<3.16",
         "tensorflow-datasets>=4.9",
         # TF 2.21 no longer installs tensorboard itself.
         "tensorboard>=2.20",

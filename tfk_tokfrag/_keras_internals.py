@@ -5,7 +5,7 @@ offers no public equivalent for. `tests/test_keras_internals.py` checks that eac
 still exists and behaves as relied upon, so an upstream change fails one named test
 instead of somewhere deep in a layer.
 
-Tested with Keras 3.13.2 to 3.15.x (the range `setup.py` allows).
+Tested with Keras 3.14 to 3.15.x (the range `setup.py` allows).
 """
 
 from __future__ import annotations
