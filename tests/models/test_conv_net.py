@@ -100,3 +100,35 @@ def test_registry_lists_and_overrides():
     assert model.name == "conv_net_digits"
     with pytest.raises(ValueError, match="Unknown model 'nope'.*conv_net_digits"):
         get_model("nope")
+
+
+class TestTestTimeFlip(TestCase):
+    def _pair(self):
+        kwargs = dict(input_shape=(8, 8, 1), num_classes=4, filters=(4,), dense_units=8,
+                      batch_norm=True)
+        plain = conv_net(**kwargs)
+        flipped = conv_net(test_time_flip=True, **kwargs)
+        flipped.set_weights(plain.get_weights())  # no weights of its own
+        images = np.random.default_rng(1).integers(0, 256, (5, 8, 8, 1), dtype=np.uint8)
+        return plain, flipped, images
+
+    def test_inference_averages_an_image_and_its_mirror_image(self):
+        plain, flipped, images = self._pair()
+        expected = (np.asarray(plain(images, training=False))
+                    + np.asarray(plain(images[:, :, ::-1], training=False))) / 2
+        self.assertAllClose(flipped(images, training=False), expected, atol=1e-5)
+        self.assertAllClose(flipped.predict(images, verbose=0), expected, atol=1e-5)
+
+    def test_training_is_the_plain_model(self):
+        plain, flipped, images = self._pair()
+        self.assertAllClose(flipped(images, training=True), plain(images, training=True),
+                            atol=1e-5)
+
+    def test_round_trips_keras_and_saved_model(self):
+        _, flipped, images = self._pair()
+        self.run_model_saving_test(flipped, images, atol=1e-5)
+        self.run_export_test(flipped, images, atol=1e-5)
+
+    def test_bad_value_is_refused(self):
+        with pytest.raises(ValueError, match="test_time_flip must be a bool"):
+            conv_net(input_shape=(8, 8, 1), test_time_flip="yes")

@@ -5,11 +5,14 @@ from tfk_tokfrag.layers.masked_temporal_pooling import MaskedTemporalPooling
 from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
 from tfk_tokfrag.layers.random_shift_rotate import RandomShiftRotate
 from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter
+from tfk_tokfrag.layers.test_time_flip import FlipPairs, MeanOfPairs
 from tfk_tokfrag.layers.word_tokenizer import WordTokenizer
 
 __all__ = [
+    "FlipPairs",
     "FrameWise",
     "MaskedTemporalPooling",
+    "MeanOfPairs",
     "PixelTokenizer",
     "RandomShiftRotate",
     "TemporalFragmenter",

@@ -10,6 +10,7 @@ import keras
 from tfk_tokfrag import _validation
 from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
 from tfk_tokfrag.layers.random_shift_rotate import RandomShiftRotate
+from tfk_tokfrag.layers.test_time_flip import FlipPairs, MeanOfPairs
 from tfk_tokfrag.models.conv_block import apply_conv_block, rescale_pixels
 
 
@@ -31,6 +32,7 @@ def conv_net(
     augmentation: float = 0.0,
     augmentation_rotation: float | None = None,
     horizontal_flip: bool = False,
+    test_time_flip: bool = False,
     input_dtype: str = "uint8",
     patch_size: int | Sequence[int] = 1,
     classifier_activation: str | None = None,
@@ -74,6 +76,11 @@ def conv_net(
         horizontal_flip: also mirror training images left-right at random (for
             images whose classes are mirror-symmetric, such as clothes or objects;
             not for digits or text). Inactive at inference.
+        test_time_flip: at inference (and in exported models), answer with the mean of
+            the logits for each image and its left-right mirror image (`FlipPairs`,
+            `MeanOfPairs`): test-time augmentation for mirror-symmetric classes, at
+            twice the inference cost. Training is unchanged; the weights are those of
+            the model without it.
         input_dtype: dtype of the input images, `"uint8"` (rescaled by 1/255) or a
             float dtype (taken as already in `[0, 1]`).
         patch_size: pixel-token size of the `PixelTokenizer` at the front (int or
@@ -130,6 +137,7 @@ def conv_net(
             f"augmentation_rotation={augmentation_rotation!r}"
         )
     _validation.check_bool("horizontal_flip", horizontal_flip)
+    _validation.check_bool("test_time_flip", test_time_flip)
     _validation.choice(
         "input_dtype", input_dtype, ("uint8", "float16", "float32", "float64", "bfloat16")
     )
@@ -142,6 +150,8 @@ def conv_net(
         x = RandomShiftRotate(
             augmentation, rotation, horizontal_flip=horizontal_flip, name="augment"
         )(x)
+    if test_time_flip:
+        x = FlipPairs(name="flip_pairs")(x)
     x = PixelTokenizer(patch_size, output_layout="grid", name="pixel_tokens")(x)
     for block, block_filters in enumerate(filters, start=1):
         x = apply_conv_block(
@@ -163,4 +173,6 @@ def conv_net(
     outputs = keras.layers.Dense(
         num_classes, activation=classifier_activation, dtype="float32", name="logits"
     )(x)
+    if test_time_flip:
+        outputs = MeanOfPairs(name="mean_of_pairs")(outputs)
     return keras.Model(inputs, outputs, name=name)
