@@ -80,3 +80,19 @@ def test_an_output_folder_that_cannot_be_written_fails_before_training(tmp_path,
                                                   r"\(Not a directory\); nothing was trained"):
         train_model("conv_net_digits", epochs=1, **{argument: path if argument != "export"
                                                      else os.path.join(path, "model")})
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ({"epochs": 0}, "epochs must be a positive int. Received: epochs=0"),
+    ({"batch_size": -1}, "batch_size must be a positive int"),
+    ({"learning_rate": -1.0}, r"learning_rate must be a finite number > 0. Received: "
+                              r"learning_rate=-1.0"),
+    ({"learning_rate": 0.0}, "learning_rate must be a finite number > 0"),
+    ({"learning_rate": float("nan")}, "learning_rate must be a finite number > 0"),
+    ({"weight_decay": -0.1}, "weight_decay must be a finite number >= 0"),
+    ({"max_steps_per_epoch": 0}, "max_steps_per_epoch must be None or a positive int"),
+])
+def test_bad_recipes_are_refused_before_anything_runs(arguments, message, tmp_path):
+    with pytest.raises(ValueError, match=message):
+        train_model("conv_net_digits", checkpoint_dir=str(tmp_path / "ckpt"), **arguments)
+    assert not (tmp_path / "ckpt").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import os
 import tempfile
 import time
@@ -156,6 +157,14 @@ def train_model(
         if value is not None:
             recipe[key] = value
     dataset = dataset or entry.dataset
+    _validation.positive_int("epochs", recipe["epochs"])
+    _validation.positive_int("batch_size", recipe["batch_size"])
+    for key, lowest, what in (("learning_rate", 0.0, "> 0"), ("weight_decay", None, ">= 0")):
+        value = recipe[key]
+        finite = _validation.is_real(value) and math.isfinite(value)
+        if not finite or value < 0 or value == lowest:
+            raise ValueError(f"{key} must be a finite number {what}. Received: {key}={value!r}")
+    _validation.positive_int("max_steps_per_epoch", max_steps_per_epoch, allow_none=True)
 
     if mixed_precision not in (None, "mixed_float16", "mixed_bfloat16"):
         raise ValueError(
