@@ -12,7 +12,13 @@ import pytest
 from tests.training.cluster import free_ports, run_cluster, start_worker, wait_all
 from tfk_tokfrag.data import load_dataset
 from tfk_tokfrag.models import get_model
-from tfk_tokfrag.training import fit_classifier, is_chief, read_backup_epoch, tf_config
+from tfk_tokfrag.training import (
+    WorkerFiles,
+    fit_classifier,
+    is_chief,
+    read_backup_epoch,
+    tf_config,
+)
 
 JOB = ["-m", "tests.training.multi_worker_job"]
 
@@ -157,3 +163,16 @@ def test_a_killed_worker_and_a_restarted_cluster_resume_from_the_last_epoch(tmp_
     assert len(chief["loss"]) == 12 - resumed_at
     assert chief["weights"] == other["weights"]
     assert os.path.exists(out / "export" / "saved_model.pb")
+
+
+def test_worker_files_keep_outputs_of_the_same_name_apart():
+    files = WorkerFiles(None)
+    assert files.chief and files.path("checkpoints/mw") == "checkpoints/mw"
+    files.chief = False  # as on a worker other than the chief
+    first, second = files.path("checkpoints/mw"), files.path("saved_models/mw")
+    assert first != second and os.path.basename(first) == os.path.basename(second) == "mw"
+    assert files.path("checkpoints/mw") == first and files.path(None) is None
+    folder = os.path.dirname(os.path.dirname(first))
+    os.makedirs(first)
+    files.cleanup()
+    assert not os.path.exists(folder)

@@ -198,19 +198,26 @@ class WorkerFiles:
     def __init__(self, strategy: tf.distribute.Strategy | None):
         self.chief = is_chief(strategy)
         self._folder = None
+        self._paths: dict[str, str] = {}
 
     def path(self, path: str | os.PathLike | None) -> str | None:
+        """`path` on the chief; elsewhere a private path, one per distinct `path`
+        (two outputs of the same name in different folders stay apart)."""
         if path is None or self.chief:
             return None if path is None else os.fspath(path)
         if self._folder is None:
             self._folder = tempfile.mkdtemp(prefix="tfk_tokfrag-worker-")
-        name = os.path.basename(os.path.normpath(os.fspath(path))) or "output"
-        return os.path.join(self._folder, name)
+        key = os.path.abspath(os.fspath(path))
+        if key not in self._paths:
+            name = os.path.basename(os.path.normpath(key)) or "output"
+            self._paths[key] = os.path.join(self._folder, str(len(self._paths)), name)
+        return self._paths[key]
 
     def cleanup(self) -> None:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
+            self._paths.clear()
 
 
 def shard_by_data(dataset: tf.data.Dataset, strategy: tf.distribute.Strategy | None
