@@ -110,6 +110,24 @@ class TestExportSavedModel(TestCase):
         with pytest.raises(ValueError, match="Could not find matching"):
             reloaded.serve_encoded_images(np.array([1.0, 2.0]))
 
+    def test_an_empty_batch_gets_an_empty_answer(self):
+        # The model alone fails on 0 images (TF 2.21's oneDNN convolution returns a
+        # wrong shape for them); the served artifact answers with 0 rows of each output.
+        model, images = _model(), _images(2)
+        path = os.path.join(self.get_temp_dir(), "artifact")
+        export_saved_model(model, path, class_names=CLASS_NAMES)
+        reloaded = tf.saved_model.load(path)
+        full = reloaded.serve(tf.constant(images))
+        for empty in (reloaded.serve(tf.zeros((0, 8, 8, 1), tf.uint8)),
+                      reloaded.serve_encoded_images(tf.zeros((0,), tf.string))):
+            assert sorted(empty) == sorted(full)
+            for key, value in empty.items():
+                assert value.dtype == full[key].dtype, key
+                assert value.shape == (0, *full[key].shape[1:]), key
+        np.testing.assert_allclose(  # the answer for a real batch is unchanged
+            full["probabilities"], _softmax(np.asarray(model(images), "float64")),
+            atol=1e-5)
+
     def test_class_names_must_match_outputs(self):
         with pytest.raises(ValueError, match="class_names has 2 names"):
             export_saved_model(_model(), os.path.join(self.get_temp_dir(), "x"),

@@ -60,6 +60,34 @@ def _decode_images(encoded: tf.Tensor, spec: tf.TensorSpec) -> tf.Tensor:
     return decode_images(encoded, spec.shape[1], spec.shape[2], spec.shape[3])
 
 
+def _one_blank_example(x: tf.Tensor) -> tf.Tensor:
+    """A batch of one example shaped like `x`'s (sizes of 0 raised to 1): zeros, or
+    empty strings."""
+    shape = tf.maximum(tf.concat([[1], tf.shape(x)[1:]], axis=0), 1)
+    blank = tf.fill(shape, tf.constant("" if x.dtype == tf.string else 0, x.dtype))
+    blank.set_shape(tf.TensorShape([1]).concatenate(x.shape[1:]))
+    return blank
+
+
+def _any_batch_size(fn, inputs):
+    """`fn(inputs)`, an empty batch included: then `fn`'s outputs for one blank
+    example, cut to 0 rows.
+
+    TensorFlow 2.21's oneDNN convolution (on by default on x86 CPUs) returns a wrong
+    shape for a batch of 0 images, so a model with convolutions fails on one
+    ("Incompatible shapes [128] vs. [0,4,4,64]"); a server flushing an empty batch
+    gets an empty answer instead.
+    """
+    batch = tf.shape(tf.nest.flatten(inputs)[0])[0]
+    return tf.cond(
+        batch > 0,
+        lambda: fn(inputs),
+        lambda: tf.nest.map_structure(
+            lambda t: t[:0], fn(tf.nest.map_structure(_one_blank_example, inputs))
+        ),
+    )
+
+
 def _check_destination(path: str) -> None:
     """Refuses a destination whose replacement would destroy something not ours.
 
@@ -178,7 +206,7 @@ def export_saved_model(
     archive.track(model)
 
     def serve(inputs):
-        return postprocess(model(inputs, training=False))
+        return _any_batch_size(lambda x: postprocess(model(x, training=False)), inputs)
 
     # Strict dtypes: a NumPy float array is refused, never cast to uint8 (see
     # `strict_endpoint`).
