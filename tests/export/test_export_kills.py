@@ -2,19 +2,14 @@
 SavedModel or nothing at its path, never a half-written one."""
 
 import os
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.training.cluster import kill_after_lines
 from tfk_tokfrag.export import load_metadata
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # Exports one small model onto the same path again and again, saying when each is done.
 _EXPORTER = textwrap.dedent(
@@ -42,24 +37,8 @@ def _is_complete(path: str) -> bool:
 @pytest.mark.parametrize("delay", [0.0, 0.15, 0.4, 0.8])
 def test_an_export_killed_at_any_moment_leaves_a_complete_artifact_or_none(tmp_path, delay):
     target = str(tmp_path / "model")
-    process = subprocess.Popen(
-        [sys.executable, "-c", _EXPORTER, target], cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
-    try:
-        deadline = time.monotonic() + 120
-        line = ""
-        while not line.startswith("exported") and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            assert line or process.poll() is None, "the exporter ended"
-        assert line.startswith("exported"), "no export within 120 s"
-        time.sleep(delay)  # into the next export: writing, verifying or renaming
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
+    # After a complete export, `delay` into the next: writing, verifying or renaming.
+    kill_after_lines(_EXPORTER, target, "exported", 1, delay)
     leftovers = [n for n in os.listdir(tmp_path) if n != "model"]
     if os.path.exists(target):
         assert _is_complete(target)

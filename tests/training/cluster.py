@@ -70,3 +70,30 @@ def run_cluster(args_of, n: int, tmp_path, timeout: float, name: str = "run"):
     ]
     codes = wait_all(processes, timeout)
     return codes, [open(log).read() for log in logs]
+
+
+def kill_after_lines(script: str, argument: str, prefix: str, count: int, delay: float,
+                     timeout: float = 120) -> list[str]:
+    """Runs `python -c script argument`, waits (at most `timeout` s) for `count` lines
+    of its output starting with `prefix`, then `delay` s more, and kills it (SIGKILL).
+    Returns those lines."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", script, argument], cwd=ROOT, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
+    seen: list[str] = []
+    try:
+        deadline = time.monotonic() + timeout
+        while len(seen) < count and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            assert line or process.poll() is None, f"the script ended: {seen}"
+            if line.startswith(prefix):
+                seen.append(line.strip())
+        assert len(seen) >= count, f"{count} lines {prefix!r} not within {timeout} s"
+        time.sleep(delay)
+        process.kill()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+    return seen

@@ -1,19 +1,13 @@
 """A process killed (SIGKILL) while it writes backups leaves the last complete one:
 it restores, at the epoch of the last backup published before the kill or later."""
 
-import os
-import signal
-import subprocess
-import sys
 import textwrap
-import time
 
 import keras
 import pytest
 
+from tests.training.cluster import kill_after_lines
 from tfk_tokfrag.training import ResumableBackup, read_backup_epoch
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # Writes backups of epochs 1, 2, 3, ... as fast as it can, saying when each is published.
 _BACKER = textwrap.dedent(
@@ -40,26 +34,10 @@ _BACKER = textwrap.dedent(
 @pytest.mark.parametrize("delay", [0.0, 0.02, 0.05, 0.11])
 def test_a_kill_while_writing_backups_leaves_the_last_complete_one(tmp_path, delay):
     backup_dir = str(tmp_path / "backup")
-    process = subprocess.Popen(
-        [sys.executable, "-c", _BACKER, backup_dir], cwd=ROOT, stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    )
-    published = 0
-    try:
-        deadline = time.monotonic() + 120
-        while published < 3 and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            assert line or process.poll() is None, "the writer ended"
-            if line.startswith("published"):
-                published = int(line.split()[1])
-        assert published >= 3, "no backups within 120 s"
-        time.sleep(delay)  # into a later backup: weights, random state, metadata, swap
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=30)
+    # After 3 published backups, `delay` into a later one: weights, random state,
+    # metadata or the swap.
+    lines = kill_after_lines(_BACKER, backup_dir, "published", 3, delay)
+    published = int(lines[-1].split()[1])
     epoch = read_backup_epoch(backup_dir)
     assert epoch >= published
     model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(512),
