@@ -186,10 +186,6 @@ def train_model(
         tf.config.experimental.enable_op_determinism()
     keras.utils.set_random_seed(seed)
     files = WorkerFiles(strategy)
-    for path, what in ((logdir, "logdir"), (checkpoint_dir, "checkpoint_dir"),
-                       (export and os.path.dirname(os.path.abspath(export)),
-                        "the export's folder")):
-        check_writable(files.path(path) if path else None, what)
     try:
         return _train(model_name, entry, recipe, dataset, strategy, files, logdir=logdir,
                       export=export, checkpoint_dir=checkpoint_dir,
@@ -233,6 +229,12 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
     finally:
         keras.mixed_precision.set_dtype_policy(previous_policy)
 
+    # The model and data are good: an output folder that cannot be written fails now,
+    # before training, not after it.
+    for path, what in ((logdir, "logdir"), (checkpoint_dir, "checkpoint_dir"),
+                       (export and os.path.dirname(os.path.abspath(export)),
+                        "the export's folder")):
+        check_writable(files.path(path) if path else None, what)
     all_callbacks = [epoch_variable, *(callbacks or [])]
     backup = None
     if checkpoint_dir:
