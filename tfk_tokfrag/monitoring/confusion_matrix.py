@@ -126,14 +126,19 @@ class ConfusionMatrixCallback(SummaryCallback):
         self.freq = freq
         self.threshold = float(threshold)
         self.last_counts = None
+        self._outputs_of = None  # (model, its graph call), traced once per model
 
     def compute_counts(self) -> np.ndarray:
         """Predicts the validation data; returns the `(K, K)` int64 counts."""
         true, predicted, width = [], [], None
         # A plain graph call, not `predict_on_batch`: under a tf.distribute strategy
         # that runs the batch on every replica and returns their outputs end to end.
+        # Kept between epochs, so it is traced once.
         model = self.model
-        outputs_of = tf.function(lambda x: model(x, training=False), reduce_retracing=True)
+        if self._outputs_of is None or self._outputs_of[0] is not model:
+            self._outputs_of = (model, tf.function(lambda x: model(x, training=False),
+                                                   reduce_retracing=True))
+        outputs_of = self._outputs_of[1]
         for batch in self.validation_data:
             inputs, labels = batch[0], batch[1]
             outputs = outputs_of(inputs).numpy()
