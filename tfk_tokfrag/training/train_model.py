@@ -82,6 +82,10 @@ def check_writable(path: str | os.PathLike | None, what: str) -> None:
         ) from None
 
 
+def _is_finite(value) -> bool:
+    return _validation.is_real(value) and math.isfinite(value)
+
+
 def _pixel_channels(model: keras.Model) -> int | None:
     """The channels of the model's one image or video input (`None` if it has none)."""
     inputs = model.input if isinstance(model.input, dict) else {"": model.input}
@@ -159,11 +163,13 @@ def train_model(
     dataset = dataset or entry.dataset
     _validation.positive_int("epochs", recipe["epochs"])
     _validation.positive_int("batch_size", recipe["batch_size"])
-    for key, lowest, what in (("learning_rate", 0.0, "> 0"), ("weight_decay", None, ">= 0")):
-        value = recipe[key]
-        finite = _validation.is_real(value) and math.isfinite(value)
-        if not finite or value < 0 or value == lowest:
-            raise ValueError(f"{key} must be a finite number {what}. Received: {key}={value!r}")
+    rate, decay = recipe["learning_rate"], recipe["weight_decay"]
+    if not (_is_finite(rate) and rate > 0):
+        raise ValueError(f"learning_rate must be a finite number > 0. Received: "
+                         f"learning_rate={rate!r}")
+    if not (_is_finite(decay) and decay >= 0):
+        raise ValueError(f"weight_decay must be a finite number >= 0. Received: "
+                         f"weight_decay={decay!r}")
     _validation.positive_int("max_steps_per_epoch", max_steps_per_epoch, allow_none=True)
 
     if mixed_precision not in (None, "mixed_float16", "mixed_bfloat16"):
