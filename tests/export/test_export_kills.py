@@ -1,5 +1,6 @@
 """An export killed at any moment (a real SIGKILL) leaves the previous complete
-SavedModel or nothing at its path, never a half-written one."""
+SavedModel or nothing at its path, never a half-written one; the next export onto that
+path removes what the killed one left beside it."""
 
 import os
 import textwrap
@@ -9,7 +10,8 @@ import pytest
 import tensorflow as tf
 
 from tests.training.cluster import kill_after_lines
-from tfk_tokfrag.export import load_metadata
+from tfk_tokfrag.export import export_saved_model, load_metadata
+from tfk_tokfrag.models import conv_net
 
 # Exports one small model onto the same path again and again, saying when each is done.
 _EXPORTER = textwrap.dedent(
@@ -43,5 +45,10 @@ def test_an_export_killed_at_any_moment_leaves_a_complete_artifact_or_none(tmp_p
     if os.path.exists(target):
         assert _is_complete(target)
     else:  # killed between moving the old one aside and renaming the new one in
-        assert any(n.startswith(".old-") for n in leftovers), leftovers
-    assert np.all([not n.startswith("model") for n in leftovers])
+        assert any(n.startswith(".model.old-") for n in leftovers), leftovers
+    assert np.all([n.startswith((".model.tmp-", ".model.old-")) for n in leftovers])
+    # The next export onto the same path sweeps what the killed one left.
+    model = conv_net(input_shape=(8, 8, 1), num_classes=3, filters=(4, 8), dense_units=8)
+    export_saved_model(model, target, class_names=["a", "b", "c"])
+    assert os.listdir(tmp_path) == ["model"]
+    assert _is_complete(target)

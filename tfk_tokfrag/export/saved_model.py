@@ -6,13 +6,13 @@ import datetime
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
+from tfk_tokfrag import _stale_files
 from tfk_tokfrag.export.requests import decode_images
 from tfk_tokfrag.export.signature import InputSignature, strict_endpoint
 from tfk_tokfrag.version import __version__
@@ -121,7 +121,7 @@ def _atomic_replace_dir(tmp_dir: str, path: str) -> None:
     """
     old_dir = None
     if os.path.exists(path):
-        old_dir = tempfile.mkdtemp(prefix=".old-", dir=os.path.dirname(path) or ".")
+        old_dir = _stale_files.make_temp_dir(path, "old")
         os.rmdir(old_dir)
         os.replace(path, old_dir)
     try:
@@ -226,7 +226,9 @@ def export_saved_model(
 
     parent = os.path.dirname(os.path.abspath(path))
     os.makedirs(parent, exist_ok=True)
-    tmp_dir = tempfile.mkdtemp(prefix=f".{os.path.basename(path)}.tmp-", dir=parent)
+    # What an export killed mid-write left beside this target (its process is gone).
+    _stale_files.remove_stale(path)
+    tmp_dir = _stale_files.make_temp_dir(path)
     try:
         logger = tf.get_logger()
         level = logger.level

@@ -11,7 +11,7 @@ import uuid
 import keras
 import numpy as np
 
-from tfk_tokfrag import _keras_internals, _validation
+from tfk_tokfrag import _keras_internals, _stale_files, _validation
 
 _CURRENT = "current"
 _WEIGHTS = "latest.weights.h5"
@@ -192,8 +192,10 @@ def atomic_save_model(model: keras.Model, path: str | os.PathLike) -> str:
     """`model.save(path)` to a temporary file beside `path`, then an atomic rename."""
     path = os.fspath(path)
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    _stale_files.remove_stale(path)  # what a save killed mid-write left
     tmp = os.path.join(
-        os.path.dirname(os.path.abspath(path)), f".tmp-{uuid.uuid4().hex}.keras"
+        os.path.dirname(os.path.abspath(path)),
+        f"{_stale_files.temp_prefix(path)}{uuid.uuid4().hex}.keras",
     )
     try:
         model.save(tmp)
