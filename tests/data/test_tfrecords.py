@@ -448,3 +448,33 @@ def test_existing_files_and_argument_errors(tmp_path, images, capsys):
             _labelled(5), tmp_path / "x", num_shards=1, class_names=["a", "b", "c"], progress=False
         )
     assert not any(p.startswith("x") for p in os.listdir(tmp_path))  # nothing half-written
+
+
+def test_load_dataset_reads_a_workers_own_files_and_counts_them(tmp_path, images):
+    from tfk_tokfrag.data import load_dataset
+    from tfk_tokfrag.data.tfrecords import pipeline_num_examples
+
+    x, y = images  # 7 examples in 3 shards: 3, 2, 2
+    source = tf.data.Dataset.from_tensor_slices((x, y))
+    write_tfrecords(source, tmp_path / "train", num_shards=3, split="train", progress=False)
+    assert pipeline_num_examples(tmp_path, 2, "train") == [5, 2]  # files 0, 2 and 1
+    assert pipeline_num_examples(tmp_path, 3, "train") == [3, 2, 2]
+    with pytest.raises(ValueError, match="there are 3 shards"):
+        pipeline_num_examples(tmp_path, 4, "train")
+    read = []
+    for index in range(2):
+        context = tf.distribute.InputContext(2, index, 2)
+        ds = load_dataset(tmp_path, "train", 2, shuffle=False, input_context=context)
+        read.append(np.concatenate([np.asarray(batch) for batch, _ in ds]))
+    assert [len(r) for r in read] == [5, 2]
+    # Together every example once.
+    got = np.concatenate(read)
+    assert sorted(map(bytes, got)) == sorted(map(bytes, x))
+    context = tf.distribute.InputContext(2, 0, 2)
+    with pytest.raises(ValueError, match="not to named datasets"):
+        load_dataset("digits", "train", 2, input_context=context)
+    folder = tmp_path / "texts" / "a"
+    folder.mkdir(parents=True)
+    (folder / "1.txt").write_text("x")
+    with pytest.raises(ValueError, match="sharded TFRecords only"):
+        load_dataset(tmp_path / "texts", "train", 2, input_context=context)

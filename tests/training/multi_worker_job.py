@@ -9,6 +9,8 @@ MODE FOLDER`); prints one `RESULT{json}` line.
 - `zoo`: a text, a signal, a multimodal and a video entry (clips of different
   lengths, padded per batch) each take an epoch of steps on their own raw inputs.
 - `upstream`: Keras' own step reduction (the patch undone) on several workers.
+- `tfrecords RECORDS`: `train_model` of `conv_net_digits` for 2 epochs from sharded
+  TFRecords, each worker reading its own files; counts the steps of each epoch.
 """
 
 import hashlib
@@ -86,6 +88,27 @@ def main(mode: str, folder: str, *options: str) -> dict:
                 model, shard_by_data(data, strategy), epochs=1, verbose=0
             ).history["loss"]
         out["weights"] = _digest(model.get_weights())
+    elif mode == "tfrecords":
+        from tfk_tokfrag.training import file_sharding
+
+        steps = []
+
+        class CountSteps(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch, logs=None):
+                steps.append(0)
+
+            def on_train_batch_end(self, batch, logs=None):
+                steps[-1] += 1
+
+        sharding = file_sharding(options[0], strategy, 32)
+        result = train_model(
+            "conv_net_digits", dataset=options[0], epochs=2, batch_size=32,
+            strategy="multi_worker", callbacks=[CountSteps()], verbose=2, peer_timeout=120,
+        )
+        out.update(loss=result.history["loss"], weights=_digest(result.model.get_weights()),
+                   steps=steps, examples=list(sharding.examples),
+                   pipeline=sharding.worker,
+                   test_accuracy=result.test_accuracy)
     elif mode == "upstream":
         from keras.src.backend.tensorflow import trainer
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from tests.training.cluster import free_ports, run_cluster, start_worker, wait_all
-from tfk_tokfrag.data import load_dataset
+from tfk_tokfrag.data import load_dataset, write_tfrecords
+from tfk_tokfrag.data.tfrecords import pipeline_num_examples
 from tfk_tokfrag.models import get_model
 from tfk_tokfrag.training import (
     WorkerFiles,
@@ -82,6 +83,29 @@ def test_two_workers_train_a_zoo_entry_and_only_the_chief_writes(tmp_path):
     assert other["keras_path"] is None and other["export_path"] is None
     assert not [n for n in os.listdir(tmp_path / "tmp1") if n.startswith("tfk_tokfrag")]
     assert not (out / "ckpt" / "backup").exists()  # removed when training ended
+
+
+@pytest.mark.large
+def test_sharded_tfrecords_are_read_by_file_each_worker_its_own(tmp_path):
+    records = tmp_path / "records"
+    for split, shards in (("train", 5), ("test", 1)):
+        data = load_dataset("digits", split, 256, shuffle=False).unbatch()
+        write_tfrecords(data, records / split, num_shards=shards, split=split,
+                        progress=False)
+    counts = pipeline_num_examples(records, 2, "train")  # files 0, 2, 4 and 1, 3
+    codes, logs = run_cluster(lambda i: [*JOB, "tfrecords", str(tmp_path), str(records)],
+                              2, tmp_path, timeout=300)
+    assert codes == [0, 0], "\n".join(log[-2000:] for log in logs)
+    chief, other = _results(logs)
+    assert sorted([chief["pipeline"], other["pipeline"]]) == [0, 1]
+    assert chief["examples"] == other["examples"] == counts
+    # A step takes the global batch of 32: 16 from each worker's own files, so every
+    # worker takes as many steps as the smaller share holds batches of 16.
+    expected = min(counts) // 16
+    assert chief["steps"] == other["steps"] == [expected, expected]
+    assert chief["loss"] == other["loss"] and chief["loss"][1] < chief["loss"][0]
+    assert chief["weights"] == other["weights"]
+    assert chief["test_accuracy"] == other["test_accuracy"] > 0.5
 
 
 @pytest.mark.large

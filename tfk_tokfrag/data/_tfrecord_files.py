@@ -202,3 +202,20 @@ def shard_files(files, input_context, shard_index, num_shards) -> tuple[list[str
             "(write_tfrecords(..., num_shards=...))."
         )
     return list(files[shard_index::num_shards]), True
+
+
+def pipeline_num_examples(source: str | os.PathLike, num_input_pipelines: int,
+                          split: str | None = None) -> list[int]:
+    """The examples each of `num_input_pipelines` pipelines reads when they split the
+    shard files (`read_tfrecords(..., shard_index=i, num_shards=n)`), from the JSON.
+
+    Raises:
+        ValueError: fewer files than pipelines.
+    """
+    _, description, files = resolve(source, split)
+    counts = {s["file"]: s["num_examples"] for s in description["shards"]}
+    return [
+        sum(counts[os.path.basename(f)]
+            for f in shard_files(files, None, index, num_input_pipelines)[0])
+        for index in range(num_input_pipelines)
+    ]

@@ -115,6 +115,7 @@ def folder_examples(
     fps: float | None = None,
     on_error: str = "raise",
     channels: int | None = None,
+    input_context: tf.distribute.InputContext | None = None,
 ) -> tf.data.Dataset:
     """Unbatched `(inputs, label)` of a path's split, its format detected (see above).
 
@@ -138,14 +139,22 @@ def folder_examples(
             and `.ts` files always stop at a damaged file, naming it.
         channels: image and video folders: decode to 1 (grey) or 3 (RGB) channels;
             `None`: the files' own (RGB for video files).
+        input_context: sharded TFRecords only: read the files of this input
+            pipeline (`read_tfrecords`); other formats are split by a strategy's data
+            sharding instead.
     """
+    if input_context is not None and not is_tfrecord_source(root):
+        raise ValueError(
+            "input_context (reading a worker's own files) applies to sharded TFRecords "
+            f"only; {os.fspath(root)!r} is not. Let the strategy split it by data."
+        )
     if channels is not None and channels not in (1, 3):
         raise ValueError(f"channels must be None, 1 or 3. Received: channels={channels!r}")
     if is_tfrecord_source(root):
         if class_names is not None:
             raise ValueError("class_names does not apply to TFRecords: they store labels.")
         return tfrecord_examples(root, split, image_size=image_size, num_frames=num_frames,
-                                 return_lengths=return_lengths)
+                                 return_lengths=return_lengths, input_context=input_context)
     if is_ts_source(root):
         return ts_examples(root, split, return_lengths=return_lengths, class_names=class_names)[0]
     if is_idx_folder(root):

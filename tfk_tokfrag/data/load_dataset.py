@@ -43,6 +43,7 @@ def load_dataset(
     fps: float | None = None,
     on_error: str = "raise",
     channels: int | None = None,
+    input_context: tf.distribute.InputContext | None = None,
 ) -> tf.data.Dataset:
     """A batched, prefetched `tf.data.Dataset` of `(inputs, label)` for training.
 
@@ -125,6 +126,10 @@ def load_dataset(
             naming it.
         channels: image and video folders: decode to 1 (grey) or 3 (RGB) channels;
             `None`: the files' own (RGB for video files).
+        input_context: sharded TFRecords only: this input pipeline reads its own
+            whole files (`input_pipeline_id`, `input_pipeline_id + n`, ... of the
+            sorted shards; `tf.distribute.InputContext`), as each worker of a cluster
+            does in `train_model`.
 
     Returns:
         A `tf.data.Dataset` of `(inputs, label)` batches.
@@ -155,12 +160,16 @@ def load_dataset(
             fps=fps,
             on_error=on_error,
             channels=channels,
+            input_context=input_context,
         )
     else:
         if class_names is not None:
             raise ValueError("class_names only applies to folders, not to named datasets.")
         if channels is not None:
             raise ValueError("channels only applies to folders, not to named datasets.")
+        if input_context is not None:
+            raise ValueError("input_context applies to sharded TFRecords, not to named "
+                             "datasets (a strategy splits those by data).")
         ds = tfds_examples(
             name_or_path,
             split,

@@ -29,7 +29,11 @@ from tfk_tokfrag import _validation
 from tfk_tokfrag.data import _ops
 from tfk_tokfrag.data import _tfrecord_codec as codec
 from tfk_tokfrag.data import _tfrecord_files as sources
-from tfk_tokfrag.data._tfrecord_files import is_tfrecord_source, shard_paths
+from tfk_tokfrag.data._tfrecord_files import (
+    is_tfrecord_source,
+    pipeline_num_examples,
+    shard_paths,
+)
 from tfk_tokfrag.version import __version__
 
 try:  # tqdm comes with tensorflow-datasets; Keras' Progbar stands in without it
@@ -39,6 +43,7 @@ except ImportError:  # pragma: no cover
 
 __all__ = [
     "is_tfrecord_source",
+    "pipeline_num_examples",
     "read_tfrecords",
     "shard_paths",
     "tfrecord_examples",
@@ -353,6 +358,7 @@ def tfrecord_examples(
     image_size: int | Sequence[int] | None = None,
     num_frames: int | None = None,
     return_lengths: bool = False,
+    input_context: tf.distribute.InputContext | None = None,
 ) -> tf.data.Dataset:
     """What `load_dataset` reads from TFRecords: `read_tfrecords` plus its options.
 
@@ -365,6 +371,8 @@ def tfrecord_examples(
             beside the clip becomes `num_frames`).
         return_lengths: a stored video tensor becomes `{"video", "length"}`, as for
             video folders; stored dicts are returned as they were written.
+        input_context: read only the files of this input pipeline (whole files, see
+            `read_tfrecords`).
 
     Returns:
         The unbatched `(inputs, label)` `tf.data.Dataset`.
@@ -372,7 +380,7 @@ def tfrecord_examples(
     size = _ops.as_size(image_size)
     _ops.check_num_frames(num_frames)
     _validation.check_bool("return_lengths", return_lengths)
-    ds, info = read_tfrecords(source, split=split)
+    ds, info = read_tfrecords(source, split=split, input_context=input_context)
     kinds = {f["name"]: f["kind"] for f in info["features"]}
     is_dict = info["inputs_is_dict"]
     videos = [name for name, kind in kinds.items() if kind == "video"]

@@ -13,12 +13,16 @@ from tfk_tokfrag.monitoring import (
     start_tensorboard,
 )
 from tfk_tokfrag.training.distribute import (
+    FileSharding,
     WorkerFiles,
+    file_sharded_dataset,
+    file_sharding,
     is_chief,
     resolve_strategy,
     shard_by_data,
     tf_config,
     wait_for_peers,
+    worker_input_context,
 )
 from tfk_tokfrag.training.epoch_variable import EpochVariable
 from tfk_tokfrag.training.evaluate import evaluate_model
@@ -34,6 +38,7 @@ from tfk_tokfrag.training.train_model import TrainResult, train_model
 __all__ = [
     "ConfusionMatrixCallback",
     "EpochVariable",
+    "FileSharding",
     "HParamsCallback",
     "LearningRateLogger",
     "ResumableBackup",
@@ -43,6 +48,8 @@ __all__ = [
     "atomic_save_model",
     "compile_classifier",
     "evaluate_model",
+    "file_sharded_dataset",
+    "file_sharding",
     "fit_classifier",
     "is_chief",
     "monitoring_callbacks",
@@ -55,4 +62,5 @@ __all__ = [
     "tf_config",
     "train_model",
     "wait_for_peers",
+    "worker_input_context",
 ]

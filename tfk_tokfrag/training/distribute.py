@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
@@ -12,6 +13,9 @@ import tempfile
 import time
 
 import tensorflow as tf
+
+from tfk_tokfrag.data.registry import is_folder
+from tfk_tokfrag.data.tfrecords import is_tfrecord_source, pipeline_num_examples
 
 STRATEGIES = ("mirrored", "multi_worker")
 # How long a worker waits for every peer named in TF_CONFIG to listen (seconds).
@@ -240,3 +244,81 @@ def shard_by_data(dataset: tf.data.Dataset, strategy: tf.distribute.Strategy | N
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = policy.DATA
     return dataset.with_options(options)
+
+
+def worker_input_context(strategy: tf.distribute.Strategy | None
+                         ) -> tf.distribute.InputContext | None:
+    """This worker's input pipeline among a cluster's (one per worker), or `None`
+    without a multi-worker strategy or on a cluster of one."""
+    if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        return None
+    resolver = strategy.cluster_resolver
+    jobs = resolver.cluster_spec().as_dict()
+    tasks = [(job, index) for job in ("chief", "worker")
+             for index in range(len(jobs.get(job, [])))]
+    if len(tasks) < 2:
+        return None
+    return tf.distribute.InputContext(
+        num_input_pipelines=len(tasks),
+        input_pipeline_id=tasks.index((resolver.task_type, resolver.task_id)),
+        num_replicas_in_sync=strategy.num_replicas_in_sync,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class FileSharding:
+    """How the workers of a cluster split sharded TFRecords: by whole files."""
+
+    worker: int  # this worker's input pipeline
+    examples: tuple[int, ...]  # in each worker's files
+    per_replica_batch: int
+    replicas_per_worker: int
+    steps: int  # training steps an epoch, the same on every worker
+
+
+def file_sharding(dataset, strategy: tf.distribute.Strategy | None, batch_size: int,
+                  max_steps_per_epoch: int | None = None) -> FileSharding | None:
+    """Whether each worker reads its own files of `dataset`'s train split.
+
+    Yes for sharded TFRecords on a multi-worker strategy when there are at least as
+    many files as workers, the global `batch_size` splits evenly over the replicas
+    and each worker's files hold a step: worker `i` reads files `i, i + n, ...`
+    (`read_tfrecords`) in batches of `batch_size / replicas` for its replicas
+    (`file_sharded_dataset`), so a step still takes `batch_size` examples in all.
+    Every worker takes the same number of steps, those of the worker with the fewest
+    examples (shards of unequal sizes leave the others' extra examples unread that
+    epoch; reshuffled, other ones the next). `None` otherwise: the strategy then
+    splits the examples of one shared pipeline (`shard_by_data`).
+    """
+    context = worker_input_context(strategy)
+    if context is None or not (is_folder(dataset) and is_tfrecord_source(dataset)):
+        return None
+    replicas = strategy.num_replicas_in_sync
+    if batch_size % replicas or replicas % context.num_input_pipelines:
+        return None
+    try:
+        counts = pipeline_num_examples(dataset, context.num_input_pipelines, "train")
+    except ValueError:  # fewer files than workers
+        return None
+    per_replica = batch_size // replicas
+    local = replicas // context.num_input_pipelines
+    steps = min(counts) // (per_replica * local)
+    if max_steps_per_epoch:
+        steps = min(steps, max_steps_per_epoch)
+    if steps < 1:
+        return None
+    return FileSharding(context.input_pipeline_id, tuple(counts), per_replica, local, steps)
+
+
+def file_sharded_dataset(sharding: FileSharding, strategy: tf.distribute.Strategy,
+                         pipeline) -> tf.distribute.DistributedDataset:
+    """The distributed training data of `sharding`: `pipeline(input_context,
+    per_replica_batch)` gives a worker's batches (of its own files, last partial
+    batch dropped); each worker yields `steps` batches per local replica, and Keras
+    counts the steps from it (`strategy.distribute_datasets_from_function`)."""
+
+    def per_worker(context: tf.distribute.InputContext) -> tf.data.Dataset:
+        batches = pipeline(context, sharding.per_replica_batch)
+        return batches.take(sharding.steps * sharding.replicas_per_worker)
+
+    return strategy.distribute_datasets_from_function(per_worker)

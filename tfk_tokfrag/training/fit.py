@@ -46,8 +46,11 @@ def compile_classifier(
     return model
 
 
-def steps_per_epoch(dataset: tf.data.Dataset) -> int:
-    """Number of batches of a finite dataset (counted once if TF does not know it)."""
+def steps_per_epoch(dataset: tf.data.Dataset | tf.distribute.DistributedDataset) -> int:
+    """Number of batches of a finite dataset (counted once if TF does not know it);
+    of a distributed dataset, the steps TensorFlow counts for this worker."""
+    if isinstance(dataset, tf.distribute.DistributedDataset):
+        return int(dataset.cardinality)
     n = int(dataset.cardinality())
     if n < 0:
         n = int(dataset.reduce(0, lambda count, _: count + 1))

@@ -16,11 +16,13 @@ from tfk_tokfrag import _validation
 from tfk_tokfrag.data import dataset_info, load_dataset
 from tfk_tokfrag.data.registry import is_folder
 from tfk_tokfrag.export import export_saved_model
-from tfk_tokfrag.models import get_entry, get_model
+from tfk_tokfrag.models import adapt_text_vocabulary, get_entry, get_model
 from tfk_tokfrag.training.data_service import distribute_pipeline, service_address
 from tfk_tokfrag.training.distribute import (
     DEFAULT_PEER_TIMEOUT,
     WorkerFiles,
+    file_sharded_dataset,
+    file_sharding,
     resolve_strategy,
     shard_by_data,
 )
@@ -137,9 +139,11 @@ def train_model(
     `"multi_worker"` (the cluster `TF_CONFIG` describes; every worker runs the same
     call, and waits at most `peer_timeout` seconds for the others) or a
     `tf.distribute.Strategy` (`resolve_strategy`): the model is built, compiled and
-    trained in its scope; `batch_size` is the global batch. On a cluster only the
-    chief writes `logdir`, `checkpoint_dir` and `export`; the other workers write to
-    temporary folders they remove, and all resume from the chief's backups.
+    trained in its scope; `batch_size` is the global batch. On a cluster the workers
+    split the examples of one pipeline, or, for sharded TFRecords, each read their
+    own files (`file_sharding`). Only the chief writes `logdir`, `checkpoint_dir` and
+    `export`; the other workers write to temporary folders they remove, and all
+    resume from the chief's backups.
 
     `data_service`: the address (`host:port`) of a `tf.data` service dispatcher: the
     training pipeline (reading, decoding, shuffling, batching) then runs on its
@@ -221,15 +225,30 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
         # A folder of images or videos decodes to the channels the model takes (a grey
         # model reads .mp4 files, which hold colour, as grey).
         channels = _pixel_channels(model) if is_folder(dataset) else None
+        # Sharded TFRecords on a cluster: each worker reads its own files.
+        sharding = None if data_service else file_sharding(
+            dataset, strategy, recipe["batch_size"], max_steps_per_epoch)
         # The service's workers cannot read a variable of this process.
         train, test, info = load_splits(
             dataset, recipe["batch_size"], seed, data_dir, channels=channels,
             shuffle_epoch=None if data_service else epoch_variable.variable,
         )
-        if max_steps_per_epoch:
+        if max_steps_per_epoch and sharding is None:
             train = train.take(max_steps_per_epoch)
         train, test = select_model_inputs(train, model), select_model_inputs(test, model)
         train, test = shard_by_data(train, strategy), shard_by_data(test, strategy)
+        if sharding is not None:
+            with scope():  # one vocabulary for the cluster, from all the files
+                adapt_text_vocabulary(model, train)
+
+            def own_files(context, per_replica_batch):
+                return select_model_inputs(load_dataset(
+                    dataset, "train", per_replica_batch, seed=seed, data_dir=data_dir,
+                    channels=channels, shuffle_epoch=epoch_variable.variable,
+                    input_context=context, drop_remainder=True,
+                ), model)
+
+            train = file_sharded_dataset(sharding, strategy, own_files)
         if data_service:
             train = distribute_pipeline(train, data_service)
     finally:
@@ -257,6 +276,10 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
     peek = load_dataset(dataset, "test", 4, seed=seed, data_dir=data_dir, shuffle=False,
                         cache=False, channels=channels)
     samples = next(iter(select_model_inputs(peek, model)))[0]
+    if sharding is not None and verbose:
+        print(f"Worker {sharding.worker} of {len(sharding.examples)} reads its own TFRecord "
+              f"files ({sharding.examples[sharding.worker]} examples): {sharding.steps} "
+              "steps an epoch on every worker.")
     start = time.perf_counter()
     with scope():
         history = fit_classifier(  # adapts text vocabularies, compiles, monitors, fits
@@ -303,7 +326,7 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
         train_seconds=train_seconds,
         initial_epoch=backup.restored_epoch if backup else 0,
         epochs=recipe["epochs"],
-        class_names=list(info["class_names"]),
+        class_names=list(info["class_names"] or []),  # TFRecords may name none
         keras_path=keras_path if files.chief else None,
         export_path=export if files.chief else None,
     )
