@@ -36,6 +36,17 @@ CANDIDATES = {
     "frag64": ({"fragment_length": 64, "fragment_stride": 32}, {}),
     "epochs500": ({}, {"epochs": 500}),
     "frag32_epochs500": ({"fragment_length": 32, "fragment_stride": 16}, {"epochs": 500}),
+    # convolutions over the whole series before fragmenting (FCN's trunk, narrower)
+    "series_convs": ({"series_filters": (64, 128, 64)}, {}),
+    "series_convs_light": ({"series_filters": (64, 128, 64), "encoder_filters": (64,),
+                            "kernel_sizes": (3,)}, {}),
+    "series_fcn_light": ({"series_filters": (128, 256, 128), "encoder_filters": (64,),
+                          "kernel_sizes": (3,)}, {}),
+    "series_convs_light_e400": ({"series_filters": (64, 128, 64), "encoder_filters": (64,),
+                                 "kernel_sizes": (3,)}, {"epochs": 400}),
+    "series_convs_light_frag64": ({"series_filters": (64, 128, 64), "encoder_filters": (64,),
+                                   "kernel_sizes": (3,), "fragment_length": 64,
+                                   "fragment_stride": 32}, {}),
 }
 
 
@@ -74,8 +85,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", nargs="+", default=list(CANDIDATES))
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--sets", nargs="+", default=None,
+                        help="only these entries (e.g. signal_arrowhead signal_osuleaf)")
     args = parser.parse_args()
     entries = [name for name in list_models() if name.startswith("signal_")]
+    if args.sets:
+        entries = [name for name in entries if name in args.sets]
     rows = {}
     for candidate in args.candidates:
         model_overrides, recipe_overrides = CANDIDATES[candidate]

@@ -6,6 +6,7 @@ import pytest
 import tensorflow as tf
 
 from tests.test_case import TestCase
+from tfk_tokfrag.layers.length_mask import LengthMask
 from tfk_tokfrag.layers.series_standardization import SeriesStandardization
 from tfk_tokfrag.models import signal_classifier
 from tfk_tokfrag.training import compile_classifier
@@ -80,6 +81,33 @@ class TestSeriesStandardization(TestCase):
             SeriesStandardization()(np.zeros((2, 5, 1, 1), "float32"))
 
 
+class TestLengthMask(TestCase):
+    def test_layer(self):
+        x, lengths = _unequal_batch([5, 7, 3])
+        expected = x * (np.arange(7)[None, :, None] < lengths[:, None, None])
+        # The harness passes one `lengths` to every element of its Dataset.map check and
+        # to both batch sizes of its export check: both are done here and in
+        # test_series_convolutions_save_and_export (SavedModel of a model using it).
+        self.run_layer_test(LengthMask, {}, x, call_kwargs={"lengths": lengths},
+                            expected_output_shape=x.shape, expected_output_data=expected,
+                            run_training_check=False, run_data_map_check=False,
+                            run_export_check=False)
+        layer = LengthMask()
+        ds = tf.data.Dataset.from_tensor_slices((x, lengths)).batch(2)
+        mapped = np.concatenate(list(ds.map(lambda s, n: layer(s, lengths=n))))
+        np.testing.assert_array_equal(mapped, expected)
+
+    def test_lengths_are_clipped_and_rank_is_checked(self):
+        x = np.ones((2, 3, 1), "float32")
+        out = LengthMask()(x, lengths=np.array([-2, 9]))[..., 0].numpy()
+        np.testing.assert_array_equal(out, [[0, 0, 0], [1, 1, 1]])
+        with pytest.raises(ValueError, match="rank 3"):
+            LengthMask()(np.ones((2, 3), "float32"), lengths=np.array([1, 2]))
+
+
+SERIES_CONVS = {"series_filters": (4, 6), "series_kernel_sizes": (5, 3)}
+
+
 class TestSignalClassifier(TestCase):
     def test_output_shape_any_length(self):
         model = signal_classifier((None, 2), num_classes=3, **SMALL)
@@ -87,11 +115,15 @@ class TestSignalClassifier(TestCase):
         for length in (1, 4, 13):
             assert model(_series(length)).shape == (1, 3)
 
-    @pytest.mark.parametrize("normalize", ["per_channel", "per_series", "none"])
-    def test_a_series_alone_equals_it_zero_padded_in_a_batch(self, normalize):
-        model = signal_classifier((None, 2), num_classes=3, normalize=normalize, **SMALL)
+    @pytest.mark.parametrize(
+        "normalize, series",
+        [("per_channel", {}), ("per_series", {}), ("none", {}), ("per_channel", SERIES_CONVS)],
+    )
+    def test_a_series_alone_equals_it_zero_padded_in_a_batch(self, normalize, series):
+        model = signal_classifier((None, 2), num_classes=3, normalize=normalize, **SMALL,
+                                  **series)
         with_lengths = signal_classifier((None, 2), num_classes=3, normalize=normalize,
-                                         length_input=True, **SMALL)
+                                         length_input=True, **SMALL, **series)
         with_lengths.set_weights(model.get_weights())
         x, lengths = _unequal_batch([5, 11, 8])
         batched = model(x, training=False).numpy()
@@ -146,6 +178,16 @@ class TestSignalClassifier(TestCase):
         with_lengths = signal_classifier((None, 2), num_classes=3, length_input=True, **SMALL)
         self.run_export_test(with_lengths, {"series": x, "length": lengths}, atol=1e-5)
 
+    def test_series_convolutions_save_and_export(self):
+        model = signal_classifier((None, 2), num_classes=3, **SMALL, **SERIES_CONVS)
+        assert [layer.kernel_size for layer in model.layers if "series_conv" in layer.name] \
+            == [(5,), (3,)]
+        x, _ = _unequal_batch([5, 7, 3, 7])
+        self.run_model_saving_test(model, x, atol=1e-5)
+        self.run_export_test(model, x, atol=1e-5)
+        assert signal_classifier((None, 2), series_filters=()).count_params() == \
+            signal_classifier((None, 2)).count_params()
+
     @pytest.mark.parametrize(
         "kwargs, fragment",
         [
@@ -163,6 +205,10 @@ class TestSignalClassifier(TestCase):
             ({"noise": -0.1}, "noise=-0.1"),
             ({"dropout": 1.0}, "dropout=1.0"),
             ({"length_input": 1}, "length_input=1"),
+            ({"series_filters": (8, -1)}, "series_filters=(8, -1)"),
+            ({"series_filters": (8, 8), "series_kernel_sizes": (3, 3, 3)},
+             "series_kernel_sizes=(3, 3, 3)"),
+            ({"series_kernel_sizes": 0}, "series_kernel_sizes=(0,)"),
         ],
     )
     def test_bad_arguments_name_the_value(self, kwargs, fragment):

@@ -1,6 +1,7 @@
 """Tokenization layers (pixel tokens, word tokens, temporal fragments) and helpers."""
 
 from tfk_tokfrag.layers.frame_wise import FrameWise
+from tfk_tokfrag.layers.length_mask import LengthMask
 from tfk_tokfrag.layers.masked_temporal_pooling import MaskedTemporalPooling
 from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
 from tfk_tokfrag.layers.random_shift_rotate import RandomShiftRotate
@@ -11,6 +12,7 @@ from tfk_tokfrag.layers.word_tokenizer import WordTokenizer
 __all__ = [
     "FlipPairs",
     "FrameWise",
+    "LengthMask",
     "MaskedTemporalPooling",
     "MeanOfPairs",
     "PixelTokenizer",

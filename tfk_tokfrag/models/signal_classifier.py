@@ -8,12 +8,36 @@ import keras
 
 from tfk_tokfrag import _validation
 from tfk_tokfrag.layers.frame_wise import FrameWise
+from tfk_tokfrag.layers.length_mask import LengthMask
 from tfk_tokfrag.layers.masked_temporal_pooling import MaskedTemporalPooling
 from tfk_tokfrag.layers.series_standardization import SeriesStandardization
 from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter
 from tfk_tokfrag.models.conv_block import batch_normalization
 
 NORMALIZATIONS = ("per_channel", "per_series", "none")
+
+
+def _optional_ints(name: str, values) -> tuple[int, ...]:
+    """`()` (none), an int or a sequence of positive ints, as a tuple."""
+    if not _validation.is_int(values) and hasattr(values, "__len__") and len(values) == 0:
+        return ()
+    return _validation.positive_ints(name, values)
+
+
+def _kernel_sizes(name: str, values, count: int, of: str) -> tuple[int, ...]:
+    """One kernel size per convolution (`count` of them, in `of`); one int for all;
+    `()` without convolutions."""
+    sizes = _validation.positive_ints(name, values)
+    if not count:
+        return ()
+    if len(sizes) == 1:
+        sizes = sizes * count
+    if len(sizes) != count:
+        raise ValueError(
+            f"{name} must be one int or one per convolution of {of} ({count}). "
+            f"Received: {name}={sizes!r}"
+        )
+    return sizes
 
 
 def fragment_encoder(
@@ -55,6 +79,8 @@ def signal_classifier(
     noise: float = 0.1,
     dropout: float = 0.3,
     length_input: bool = False,
+    series_filters: int | Sequence[int] = (),
+    series_kernel_sizes: int | Sequence[int] = (8, 5, 3),
     name: str = "signal_classifier",
 ) -> keras.Model:
     """Builds a functional classifier of (multivariate) series over temporal fragments.
@@ -62,6 +88,8 @@ def signal_classifier(
     `series (batch, time, channels)` float32, any `time` ->
     `SeriesStandardization` (z-normalized per series, padding excluded) ->
     Gaussian jitter in training only (`noise`) ->
+    optional 1-D convolutions over the whole series (`series_filters`: context across
+    fragment edges; the steps past each series' end zeroed before each one) ->
     `TemporalFragmenter` (fragments of `fragment_length` steps every
     `fragment_stride`, padded at the end, with masks) ->
     1-D convolutions over the steps of each fragment, shared by all fragments
@@ -94,6 +122,9 @@ def signal_classifier(
         length_input: the inputs are `{"series", "length"}` (int32 `(batch,)`, what
             `load_dataset(..., return_lengths=True)` gives) instead of the series
             alone; the lengths then mark the padding.
+        series_filters: filters of convolutions over the whole series before it is
+            cut into fragments (`padding="same"`, batch norm, ReLU); `()` for none.
+        series_kernel_sizes: their kernel sizes (one per convolution, or one int).
         name: the model name.
 
     Example:
@@ -115,20 +146,17 @@ def signal_classifier(
     _validation.positive_int("fragment_length", fragment_length)
     _validation.positive_int("fragment_stride", fragment_stride, allow_none=True)
     encoder_filters = _validation.positive_ints("encoder_filters", encoder_filters)
-    kernel_sizes = _validation.positive_ints("kernel_sizes", kernel_sizes)
-    if len(kernel_sizes) == 1:
-        kernel_sizes = kernel_sizes * len(encoder_filters)
-    if len(kernel_sizes) != len(encoder_filters):
-        raise ValueError(
-            "kernel_sizes must be one int or one per convolution of encoder_filters "
-            f"({len(encoder_filters)}). Received: kernel_sizes={kernel_sizes!r}"
-        )
+    kernel_sizes = _kernel_sizes("kernel_sizes", kernel_sizes, len(encoder_filters),
+                                 "encoder_filters")
     _validation.positive_int("lstm_units", lstm_units)
     _validation.check_bool("bidirectional", bidirectional)
     if not _validation.is_real(noise) or not noise >= 0:
         raise ValueError(f"noise must be a float >= 0. Received: noise={noise!r}")
     _validation.rate("dropout", dropout)
     _validation.check_bool("length_input", length_input)
+    series_filters = _optional_ints("series_filters", series_filters)
+    series_kernel_sizes = _kernel_sizes("series_kernel_sizes", series_kernel_sizes,
+                                        len(series_filters), "series_filters")
     channels = input_shape[1]
 
     # === Inputs ===
@@ -150,6 +178,17 @@ def signal_classifier(
     if noise:
         x = keras.layers.GaussianNoise(noise, name="jitter")(x)
 
+    # === Convolutions over the whole series (context across fragment edges) ===
+    # Zeros past each series' end before every convolution: a padded series then
+    # reads as it does alone (its "same" padding is zeros too).
+    for block, (block_filters, kernel) in enumerate(
+            zip(series_filters, series_kernel_sizes, strict=True), 1):
+        x = LengthMask(name=f"series_mask{block}")(x, lengths=lengths)
+        x = keras.layers.Conv1D(block_filters, kernel, padding="same", use_bias=False,
+                                name=f"series_conv{block}")(x)
+        x = batch_normalization(0.9, name=f"series_bn{block}")(x)
+        x = keras.layers.ReLU(name=f"series_relu{block}")(x)
+
     # === Fragments -> 1-D convs -> masked step pooling ===
     cut = TemporalFragmenter(
         fragment_length,
@@ -159,7 +198,10 @@ def signal_classifier(
         return_mask=True,
         name="fragmenter",
     )(x, lengths=lengths)
-    encoder = fragment_encoder((fragment_length, channels), encoder_filters, kernel_sizes)
+    encoder = fragment_encoder(
+        (fragment_length, series_filters[-1] if series_filters else channels),
+        encoder_filters, kernel_sizes,
+    )
     steps = FrameWise(encoder, frame_rank=2, name="encode_fragments")(cut["fragments"])
     fragments = MaskedTemporalPooling(axis=2, name="pool_steps")(steps, mask=cut["frame_mask"])
 
