@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from tests.training.cluster import ROOT, free_ports, wait_all
-from tfk_tokfrag.data import load_dataset
+from tfk_tokfrag.data import load_dataset, write_tfrecords
 from tfk_tokfrag.training import train_model
 from tfk_tokfrag.training.data_service import (
     distribute_pipeline,
@@ -50,6 +50,26 @@ def test_the_service_delivers_every_batch_of_a_pipeline_once():
         expected = np.concatenate([y.numpy() for _, y in local])
         np.testing.assert_array_equal(np.sort(labels), np.sort(expected))
     del worker
+
+
+def test_several_workers_share_each_epoch_and_the_trainer_gets_full_batches(tmp_path):
+    dispatcher = start_dispatcher()
+    workers = [start_data_worker(dispatcher.target) for _ in range(2)]
+    records = tmp_path / "records"
+    write_tfrecords(load_dataset("digits", "train", 256, shuffle=False).unbatch(),
+                    records / "train", num_shards=4, split="train", progress=False)
+    # digits: one file (asserted size; a second worker used to fail it); the
+    # TFRecords: four files the two workers split.
+    for source in ("digits", records):
+        local = load_dataset(source, "train", 64, seed=1)
+        served = distribute_pipeline(local, dispatcher.target, batch_size=64)
+        assert int(served.cardinality()) == int(local.cardinality()) == 23
+        expected = np.sort(np.concatenate([y.numpy() for _, y in local]))
+        for _ in range(2):  # each epoch (each iteration) is a job of its own
+            labels = [y.numpy() for _, y in served]
+            assert [len(b) for b in labels] == [64] * 22 + [1438 - 22 * 64]
+            np.testing.assert_array_equal(np.sort(np.concatenate(labels)), expected)
+    del workers
 
 
 @pytest.mark.large

@@ -13,6 +13,7 @@ import os
 
 import tensorflow as tf
 
+from tfk_tokfrag import _validation
 from tfk_tokfrag.training.distribute import reachable_within
 
 PROTOCOL = "grpc"
@@ -39,21 +40,61 @@ def service_address(address: str) -> str:
     return f"{PROTOCOL}://{rest}"
 
 
+def _without_cardinality_assertions(dataset: tf.data.Dataset) -> tf.data.Dataset:
+    """`dataset` with its `assert_cardinality` steps taken out (our loaders' and
+    TFDS's), rebuilt from its serialized graph.
+
+    A service worker given part of an epoch (`distributed_epoch`) reads part of the
+    source, and those assertions of the whole source's size would fail on it. The
+    graph is the one the service itself serializes (`_as_serialized_graph`).
+    """
+    graph = tf.compat.v1.GraphDef.FromString(
+        dataset._as_serialized_graph(strip_device_assignment=True).numpy()
+    )
+    asserts = {n.name: n.input[0] for n in graph.node if n.op == "AssertCardinalityDataset"}
+    if not asserts:
+        return dataset
+
+    def source_of(name: str) -> str:
+        while name in asserts:
+            name = asserts[name].split(":")[0]
+        return name
+
+    kept = [n for n in graph.node if n.name not in asserts]
+    for node in kept:
+        for i, name in enumerate(node.input):
+            base = name.lstrip("^").split(":")[0]
+            if base in asserts:
+                node.input[i] = name.replace(base, source_of(base), 1)
+    del graph.node[:]
+    graph.node.extend(kept)
+    variant = tf.raw_ops.DatasetFromGraph(graph_def=graph.SerializeToString())
+    return tf.data.experimental.from_variant(variant, dataset.element_spec)
+
+
 def distribute_pipeline(dataset: tf.data.Dataset, address: str, *,
+                        batch_size: int | None = None,
                         job_name: str | None = None) -> tf.data.Dataset:
     """`dataset`'s elements, produced by the `tf.data` service at `address`.
 
     The whole pipeline before this call (reading, decoding, shuffling, batching,
     tokenizing) runs on the service's workers, each epoch split between them by input
-    (`processing_mode="distributed_epoch"`: every element once per epoch, in the
-    order the workers deliver them). Our loaders assert their number of examples,
-    and TensorFlow splits a pipeline between workers by its input files: a source
-    of one file must be served by one worker (the others would read nothing and fail
-    that assertion). The workers must read the same files at the same
-    paths (one machine, or shared storage), and the pipeline must not capture state
-    of this process (a `tf.Variable`), which cannot be sent to them. The number of
-    batches of a finite pipeline is kept (`assert_cardinality`), so `fit` knows its
-    steps without reading an epoch first.
+    (`processing_mode="distributed_epoch"`: each worker reads the source's files, or
+    elements, that the dispatcher hands it; every element once per epoch, in the
+    order the workers deliver them). A source of one file is read by one worker; a
+    sharded or many-file source spreads over all of them. The workers must read the
+    same files at the same paths (one machine, or shared storage), and the pipeline
+    must not capture state of this process (a `tf.Variable`), which cannot be sent to
+    them.
+
+    With `batch_size` (the pipeline's batch size), the batches are cut again to that
+    size on the trainer: each worker batches only its share, so its last batch is
+    short, and the trainer's batches are full again; a finite pipeline then keeps its
+    number of batches (checked), so `fit` knows its steps without reading an epoch
+    first. Assertions of the source's size inside the pipeline are taken out, since
+    each worker reads only part of it. Without `batch_size`, the workers' batches
+    come as they are, and a source whose size is asserted (every loader of this
+    package) must be served by one worker.
 
     With `job_name`, trainers asking for the same job share its elements (several
     trainers, each element once); without, each iteration (each epoch of `fit`) is a
@@ -61,11 +102,20 @@ def distribute_pipeline(dataset: tf.data.Dataset, address: str, *,
     """
     address = service_address(address)
     cardinality = int(dataset.cardinality())
+    if batch_size is not None:
+        batch_size = _validation.positive_int("batch_size", batch_size)
+        dataset = _without_cardinality_assertions(dataset)
     distributed = dataset.apply(tf.data.experimental.service.distribute(
         processing_mode=tf.data.experimental.service.ShardingPolicy.DYNAMIC,
         service=address,
         job_name=job_name,
     ))
+    if batch_size is not None:
+        # Shorter clips padded again to the longest of each new batch (for masks
+        # that read trailing zeros as padding, the same clips).
+        distributed = distributed.unbatch().padded_batch(batch_size)
+        if cardinality >= 0:
+            distributed = distributed.take(cardinality)
     if cardinality >= 0:
         distributed = distributed.apply(tf.data.experimental.assert_cardinality(cardinality))
     return distributed.prefetch(tf.data.AUTOTUNE)
