@@ -28,25 +28,22 @@ from tfk_tokfrag.models import get_entry, get_model, list_models  # noqa: E402
 from tfk_tokfrag.training import evaluate_model  # noqa: E402
 from tfk_tokfrag.training.fit import fit_classifier  # noqa: E402
 
-# name -> (model overrides, recipe overrides), applied on top of each zoo entry.
+# name -> (model overrides, recipe overrides), applied on top of each zoo entry (whose
+# config is the builder's defaults: series convolutions 64/128/64, 32-step fragments,
+# one fragment convolution of 64).
+_FRAGMENTS_ONLY = {"series_filters": (), "encoder_filters": (32, 64, 64),
+                   "kernel_sizes": (7, 5, 3)}
 CANDIDATES = {
     "zoo": ({}, {}),
-    "frag32": ({"fragment_length": 32, "fragment_stride": 16}, {}),
-    "wide": ({"encoder_filters": (64, 128, 128), "lstm_units": 128}, {}),
-    "frag64": ({"fragment_length": 64, "fragment_stride": 32}, {}),
-    "epochs500": ({}, {"epochs": 500}),
-    "frag32_epochs500": ({"fragment_length": 32, "fragment_stride": 16}, {"epochs": 500}),
-    # convolutions over the whole series before fragmenting (FCN's trunk, narrower)
-    "series_convs": ({"series_filters": (64, 128, 64)}, {}),
-    "series_convs_light": ({"series_filters": (64, 128, 64), "encoder_filters": (64,),
-                            "kernel_sizes": (3,)}, {}),
-    "series_fcn_light": ({"series_filters": (128, 256, 128), "encoder_filters": (64,),
-                          "kernel_sizes": (3,)}, {}),
-    "series_convs_light_e400": ({"series_filters": (64, 128, 64), "encoder_filters": (64,),
-                                 "kernel_sizes": (3,)}, {"epochs": 400}),
-    "series_convs_light_frag64": ({"series_filters": (64, 128, 64), "encoder_filters": (64,),
-                                   "kernel_sizes": (3,), "fragment_length": 64,
-                                   "fragment_stride": 32}, {}),
+    "frag16": ({**_FRAGMENTS_ONLY, "fragment_length": 16, "fragment_stride": 8}, {}),
+    "frag32": (_FRAGMENTS_ONLY, {}),  # the design before
+    "frag64": ({**_FRAGMENTS_ONLY, "fragment_length": 64, "fragment_stride": 32}, {}),
+    "wide": ({"series_filters": (), "encoder_filters": (64, 128, 128), "kernel_sizes": (7, 5, 3),
+              "lstm_units": 128}, {}),
+    "series_convs": ({"encoder_filters": (32, 64, 64), "kernel_sizes": (7, 5, 3)}, {}),
+    "series_fcn": ({"series_filters": (128, 256, 128)}, {}),
+    "epochs400": ({}, {"epochs": 400}),
+    "zoo_frag64": ({"fragment_length": 64, "fragment_stride": 32}, {}),
 }
 
 

@@ -167,6 +167,7 @@ class TestFusedMultimodalNet(TestCase):
         ({"fusion_dim": 0}, "fusion_dim=0"),
         ({"text_embed_dim": 0}, "text_embed_dim=0"),
         ({"text_units": -1}, "text_units=-1"),
+        ({"text_bag_dim": 0}, "text_bag_dim=0"),
         ({"video_encoder_dim": 0}, "video_encoder_dim=0"),
         ({"video_lstm_units": 2.5}, "video_lstm_units=2.5"),
         ({"image_shape": (8, 8)}, "image_shape=(8, 8)"),
@@ -241,8 +242,15 @@ class TestBagTextEncoder(TestCase):
         model = fused_multimodal_net(("text",), num_classes=3)
         tokenizer = model.get_layer("text_tokenizer")
         assert (tokenizer.output_mode, tokenizer.ngrams, tokenizer.split) == ("tf_idf", 2, "cjk")
-        assert model.get_layer("text_features").input.shape == (None, 16384)
+        assert model.get_layer("text_features").input.shape == (None, 65536)
+        assert model.get_layer("text_features").output.shape == (None, 16)
         assert model.count_params() * 4 < 5e6  # the weights of a zoo entry, in bytes
+        # The other modalities' tokens are fusion_dim wide: the text's is projected.
+        for fusion in ("gated_sum", "attention"):
+            fused = fused_multimodal_net(("image", "text"), num_classes=3, fusion=fusion)
+            assert fused.get_layer("text_to_fusion").output.shape == (None, 64)
+        concat = fused_multimodal_net(("image", "text"), num_classes=3)
+        assert "text_to_fusion" not in [layer.name for layer in concat.layers]
         bilstm = fused_multimodal_net(("text",), num_classes=3, text_encoder="bilstm")
         assert bilstm.get_layer("text_tokenizer").sequence_length == 256
 

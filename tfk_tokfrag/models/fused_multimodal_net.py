@@ -41,7 +41,7 @@ def fused_multimodal_net(
     image_shape: Sequence[int] = (16, 16, 1),
     image_patch_size: int = 2,
     image_filters: int | Sequence[int] = (32, 64),
-    text_max_tokens: int = 16384,
+    text_max_tokens: int = 65536,
     text_sequence_length: int = 256,
     text_split: str = "cjk",
     text_vocabulary: Sequence[str] | str | None = None,
@@ -50,6 +50,7 @@ def fused_multimodal_net(
     text_encoder: str = "bag",
     text_ngrams: int | Sequence[int] = 2,
     text_ngram_dropout: float = 0.5,
+    text_bag_dim: int = 16,
     text_idf_weights: Sequence[float] | None = None,
     video_shape: Sequence[int | None] = (None, 16, 16, 1),
     video_fragment_length: int = 2,
@@ -92,9 +93,12 @@ def fused_multimodal_net(
 
     The text defaults suit real text (reviews, descriptions of 50-300 tokens) on
     small data: the bag is as strong as a linear model of TF-IDF n-grams (its
-    `benchmarks/text.py` anchor) and has `text_max_tokens * fusion_dim` weights
-    (16,384 x 64: 4.2 MB). The sequence encoders read `text_sequence_length` (256)
-    tokens.
+    `benchmarks/text.py` anchor) and has `text_max_tokens * text_bag_dim` weights
+    (65,536 x 16: 4.2 MB): many n-grams and a narrow layer, as a bag model needs
+    (chosen on validation splits, `benchmarks/text_design.py`). The bag's
+    features are `text_bag_dim` wide (projected to `fusion_dim` for the
+    `"gated_sum"` and `"attention"` fusions). The sequence encoders read
+    `text_sequence_length` (256) tokens.
 
     Args:
         modalities: which inputs the model has, a non-empty subset of
@@ -113,6 +117,7 @@ def fused_multimodal_net(
         text_ngrams: the bag's n-grams (`2`: 1- and 2-grams of `text_split`'s
             tokens); the sequence encoders read single tokens.
         text_ngram_dropout: the bag's dropout of its TF-IDF columns in training.
+        text_bag_dim: width of the bag's ReLU layer, its text features.
         text_sequence_length, text_embed_dim, text_units: the sequence encoders.
         video_shape, video_fragment_length, video_fragment_stride,
         video_encoder_filters, video_encoder_dim, video_lstm_units: the video branch.
@@ -161,6 +166,7 @@ def fused_multimodal_net(
         ("text_sequence_length", text_sequence_length),
         ("text_embed_dim", text_embed_dim),
         ("text_units", text_units),
+        ("text_bag_dim", text_bag_dim),
         ("video_encoder_dim", video_encoder_dim),
         ("video_lstm_units", video_lstm_units),
     ):
@@ -179,24 +185,27 @@ def fused_multimodal_net(
             )
         elif modality == "text":
             inputs["text"] = keras.Input((), dtype="string", name="text")
-            features.append(
-                text_features(
-                    inputs["text"],
-                    encoder=text_encoder,
-                    max_tokens=text_max_tokens,
-                    split=text_split,
-                    vocabulary=list(text_vocabulary)
-                    if isinstance(text_vocabulary, list | tuple)
-                    else text_vocabulary,
-                    dim=fusion_dim,
-                    sequence_length=text_sequence_length,
-                    embed_dim=text_embed_dim,
-                    units=text_units,
-                    ngrams=text_ngrams,
-                    idf_weights=text_idf_weights,
-                    input_dropout=text_ngram_dropout,
-                )
+            bag = text_encoder == "bag"
+            x = text_features(
+                inputs["text"],
+                encoder=text_encoder,
+                max_tokens=text_max_tokens,
+                split=text_split,
+                vocabulary=list(text_vocabulary)
+                if isinstance(text_vocabulary, list | tuple)
+                else text_vocabulary,
+                dim=text_bag_dim if bag else fusion_dim,
+                sequence_length=text_sequence_length,
+                embed_dim=text_embed_dim,
+                units=text_units,
+                ngrams=text_ngrams,
+                idf_weights=text_idf_weights,
+                input_dropout=text_ngram_dropout,
             )
+            if bag and fusion != "concat" and len(modalities) > 1:
+                # A token as wide as the other modalities'.
+                x = keras.layers.Dense(fusion_dim, activation="relu", name="text_to_fusion")(x)
+            features.append(x)
         else:
             inputs["video"] = keras.Input(video_shape, dtype="uint8", name="video")
             x = video_features(
