@@ -1,4 +1,4 @@
-"""`signal_classifier`: series -> z-normalized -> temporal fragments -> 1-D convs -> BiLSTM."""
+"""`signal_classifier`: series -> z-normalized -> convs -> fragments -> convs -> BiLSTM."""
 
 from __future__ import annotations
 
