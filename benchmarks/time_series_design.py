@@ -44,6 +44,9 @@ CANDIDATES = {
     "series_fcn": ({"series_filters": (128, 256, 128)}, {}),
     "epochs400": ({}, {"epochs": 400}),
     "zoo_frag64": ({"fragment_length": 64, "fragment_stride": 32}, {}),
+    "less_regularized": ({"noise": 0.0, "dropout": 0.1}, {}),
+    "lr3e-3": ({}, {"learning_rate": 3e-3}),
+    "batch32": ({}, {"batch_size": 32}),
 }
 
 
