@@ -48,11 +48,36 @@ def defaults_run(dataset: str, num_classes: int, seed: int = 42) -> tuple[float,
     return accuracy, seconds, model.count_params()
 
 
+def anchor_caps(caps: list[int]) -> None:
+    """The anchor with `TfidfVectorizer(max_features=N)`: what a vocabulary cap costs."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.svm import LinearSVC
+
+    from tfk_tokfrag.baselines import dataset_arrays
+
+    dataset = get_entry(ENTRY).dataset
+    (x_train, y_train), (x_test, y_test) = (dataset_arrays(dataset, split)
+                                            for split in ("train", "test"))
+    x_train, x_test = ([t.decode("utf-8") for t in x] for x in (x_train, x_test))
+    for cap in [None, *caps]:
+        vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 2), max_features=cap)
+        features = vectorizer.fit_transform(x_train)
+        predicted = LinearSVC(random_state=42).fit(features, y_train).predict(
+            vectorizer.transform(x_test))
+        print(f"anchor, {features.shape[1]:>7,} n-grams ({'all' if cap is None else 'cap'}): "
+              f"{(predicted == y_test).mean():.4f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-defaults", action="store_true",
                         help="only the zoo entry and its anchor")
+    parser.add_argument("--anchor-caps", nargs="+", type=int, metavar="N",
+                        help="only the anchor, its vocabulary capped at N n-grams")
     args = parser.parse_args()
+    if args.anchor_caps:
+        anchor_caps(args.anchor_caps)
+        return
     entry = get_entry(ENTRY)
     result = train_model(ENTRY, seed=42, verbose=0)
     params = result.model.count_params()
