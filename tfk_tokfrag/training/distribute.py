@@ -1,5 +1,6 @@
 """`resolve_strategy`: the `tf.distribute` strategy a training run asks for by name;
-`WorkerFiles`: where each worker of a cluster writes."""
+`WorkerFiles`: where each worker of a cluster writes; `shard_by_data` and
+`file_sharding`: how the workers split the training data."""
 
 from __future__ import annotations
 
