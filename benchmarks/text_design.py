@@ -24,6 +24,7 @@ import tensorflow as tf  # noqa: E402
 
 from tfk_tokfrag.baselines import dataset_arrays  # noqa: E402
 from tfk_tokfrag.baselines.text import tfidf_linear_svc  # noqa: E402
+from tfk_tokfrag.data import stratified_split  # noqa: E402
 from tfk_tokfrag.models import fused_multimodal_net, get_entry  # noqa: E402
 from tfk_tokfrag.training import evaluate_model  # noqa: E402
 from tfk_tokfrag.training.fit import fit_classifier  # noqa: E402
@@ -38,18 +39,6 @@ CANDIDATES = {
     "65k_x16_e8": ({}, 8),  # the defaults and the entry's recipe now
     "65k_x16_e10": ({}, 10),
 }
-
-
-def _split(labels: np.ndarray, seed: int, fraction: float = 0.25):
-    """Stratified indices `(fit, validation)`: `fraction` of each class held out."""
-    rng = np.random.default_rng(seed)
-    fit, held = [], []
-    for label in np.unique(labels):
-        index = rng.permutation(np.flatnonzero(labels == label))
-        n = round(fraction * len(index))
-        held.extend(index[:n])
-        fit.extend(index[n:])
-    return np.sort(fit), np.sort(held)
 
 
 def validation_accuracy(x, y, fit, held, overrides: dict, epochs: int) -> float:
@@ -73,7 +62,7 @@ def main() -> None:
     x, y = dataset_arrays(get_entry(ENTRY).dataset, "train")
     rows = {name: [] for name in ["anchor", *args.candidates]}
     for seed in args.seeds:
-        fit, held = _split(y, seed)
+        fit, held = stratified_split(y, 0.25, seed)
         predicted = tfidf_linear_svc((x[fit], y[fit]), (x[held], y[held]), seed=42)
         rows["anchor"].append(float(np.mean(predicted == y[held])))
         for name in args.candidates:

@@ -20,10 +20,10 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
-import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from tfk_tokfrag.baselines import dataset_arrays  # noqa: E402
+from tfk_tokfrag.data import stratified_split  # noqa: E402
 from tfk_tokfrag.models import get_entry, get_model, list_models  # noqa: E402
 from tfk_tokfrag.training import evaluate_model  # noqa: E402
 from tfk_tokfrag.training.fit import fit_classifier  # noqa: E402
@@ -50,24 +50,12 @@ CANDIDATES = {
 }
 
 
-def _split(labels: np.ndarray, seed: int, fraction: float = 0.25):
-    """Stratified indices `(fit, validation)`: `fraction` of each class held out."""
-    rng = np.random.default_rng(seed)
-    fit, held = [], []
-    for label in np.unique(labels):
-        index = rng.permutation(np.flatnonzero(labels == label))
-        n = max(1, round(fraction * len(index)))
-        held.extend(index[:n])
-        fit.extend(index[n:])
-    return np.sort(fit), np.sort(held)
-
-
 def validation_accuracy(entry_name: str, model_overrides: dict, recipe_overrides: dict,
                         seed: int = 42) -> float:
     entry = get_entry(entry_name)
     recipe = {**entry.training, **recipe_overrides}
     x, y = dataset_arrays(entry.dataset, "train")
-    fit, held = _split(y, seed)
+    fit, held = stratified_split(y, 0.25, seed)
     keras.utils.set_random_seed(seed)
     model = get_model(entry_name, **model_overrides)
     train = (
