@@ -173,3 +173,57 @@ def test_a_full_disk_names_the_backup_and_keeps_the_previous_one(tmp_path, monke
     assert _restore(restored, backup_dir) == 1
     for a, b in zip(restored.get_weights(), kept, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 1 MB filesystem (tmpfs) at `tmp_path / "disk"`: needs root (as in CI)."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = os.geteuid() == 0 and subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(disk)],
+        capture_output=True, timeout=30, check=False,
+    ).returncode == 0
+    if not mounted:
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True, timeout=30,
+                       check=False)
+
+
+def _fill(folder) -> None:
+    """Writes into `folder` until its filesystem is full (a real ENOSPC)."""
+    with open(os.path.join(folder, "filler"), "wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError as error:
+            assert error.errno == 28, error
+
+
+def test_a_really_full_disk_names_the_backup_and_keeps_the_previous_one(small_disk):
+    backup_dir = str(small_disk / "backup")
+    x, y = _data()
+    model = _model()
+    model.fit(x, y, epochs=1, verbose=0)
+    backup = ResumableBackup(backup_dir, delete_checkpoint=False)
+    backup.set_model(model)
+    backup.save(1)
+    kept = [w.copy() for w in model.get_weights()]
+    model.fit(x, y, epochs=1, verbose=0)
+    _fill(small_disk)
+    # h5py's own message (several lines) inside ours, hence (?s).
+    with pytest.raises(OSError, match=r"(?s)backup of epoch 2 into .*state-.*No space left "
+                                      r"on device.*; the previous backup in .*backup. is kept"):
+        backup.save(2)
+    os.remove(small_disk / "filler")
+    states = [n for n in os.listdir(backup_dir) if n.startswith("state-")]
+    assert states == [os.path.basename(os.path.realpath(os.path.join(backup_dir, "current")))]
+    restored = _model()
+    assert _restore(restored, backup_dir) == 1
+    for a, b in zip(restored.get_weights(), kept, strict=True):
+        np.testing.assert_array_equal(a, b)
