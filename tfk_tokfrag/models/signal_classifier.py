@@ -88,8 +88,8 @@ def signal_classifier(
     `series (batch, time, channels)` float32, any `time` ->
     `SeriesStandardization` (z-normalized per series, padding excluded) ->
     Gaussian jitter in training only (`noise`) ->
-    optional 1-D convolutions over the whole series (`series_filters`: context across
-    fragment edges; the steps past each series' end zeroed before each one) ->
+    1-D convolutions over the whole series (`series_filters`, `()` for none: context
+    across fragment edges; the steps past each series' end zeroed before each one) ->
     `TemporalFragmenter` (fragments of `fragment_length` steps every
     `fragment_stride`, padded at the end, with masks) ->
     1-D convolutions over the steps of each fragment, shared by all fragments

@@ -233,8 +233,6 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
             dataset, recipe["batch_size"], seed, data_dir, channels=channels,
             shuffle_epoch=None if data_service else epoch_variable.variable,
         )
-        if max_steps_per_epoch and sharding is None and not data_service:
-            train = train.take(max_steps_per_epoch)
         train, test = select_model_inputs(train, model), select_model_inputs(test, model)
         train, test = shard_by_data(train, strategy), shard_by_data(test, strategy)
         if sharding is not None:
@@ -252,8 +250,8 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
         if data_service:
             # Several service workers each batch their share: re-cut on this side.
             train = distribute_pipeline(train, data_service, batch_size=recipe["batch_size"])
-            if max_steps_per_epoch:
-                train = train.take(max_steps_per_epoch)
+        if max_steps_per_epoch and sharding is None:  # (file sharding counts its own)
+            train = train.take(max_steps_per_epoch)
     finally:
         keras.mixed_precision.set_dtype_policy(previous_policy)
 
