@@ -148,8 +148,9 @@ def test_save_freq_is_validated(tmp_path):
         ResumableBackup(tmp_path, save_freq=0)
 
 
-def test_a_full_disk_names_the_backup_and_keeps_the_previous_one(tmp_path, monkeypatch):
-    backup_dir = str(tmp_path / "backup")
+def _backed_up_then_trained(backup_dir):
+    """A model backed up after epoch 1 and trained one more epoch: `(model, backup,
+    the weights of the backup)`."""
     x, y = _data()
     model = _model()
     model.fit(x, y, epochs=1, verbose=0)
@@ -158,6 +159,23 @@ def test_a_full_disk_names_the_backup_and_keeps_the_previous_one(tmp_path, monke
     backup.save(1)
     kept = [w.copy() for w in model.get_weights()]
     model.fit(x, y, epochs=1, verbose=0)
+    return model, backup, kept
+
+
+def _assert_only_the_previous_backup(backup_dir, kept):
+    """The half-written backup is gone and the previous one restores `kept`."""
+    assert [n for n in os.listdir(backup_dir) if n.startswith("state-")] == [
+        os.path.basename(os.path.realpath(os.path.join(backup_dir, "current")))
+    ]
+    restored = _model()
+    assert _restore(restored, backup_dir) == 1
+    for a, b in zip(restored.get_weights(), kept, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_full_disk_names_the_backup_and_keeps_the_previous_one(tmp_path, monkeypatch):
+    backup_dir = str(tmp_path / "backup")
+    model, backup, kept = _backed_up_then_trained(backup_dir)
 
     def no_space(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -166,13 +184,7 @@ def test_a_full_disk_names_the_backup_and_keeps_the_previous_one(tmp_path, monke
     with pytest.raises(OSError, match=r"backup of epoch 2 into .*state-.* \(No space left on "
                                       r"device\); the previous backup in .*backup. is kept"):
         backup.save(2)
-    assert [n for n in os.listdir(backup_dir) if n.startswith("state-")] == [
-        os.path.basename(os.path.realpath(os.path.join(backup_dir, "current")))
-    ]  # the half-written one is gone
-    restored = _model()
-    assert _restore(restored, backup_dir) == 1
-    for a, b in zip(restored.get_weights(), kept, strict=True):
-        np.testing.assert_array_equal(a, b)
+    _assert_only_the_previous_backup(backup_dir, kept)
 
 
 @pytest.fixture
@@ -207,23 +219,11 @@ def _fill(folder) -> None:
 
 def test_a_really_full_disk_names_the_backup_and_keeps_the_previous_one(small_disk):
     backup_dir = str(small_disk / "backup")
-    x, y = _data()
-    model = _model()
-    model.fit(x, y, epochs=1, verbose=0)
-    backup = ResumableBackup(backup_dir, delete_checkpoint=False)
-    backup.set_model(model)
-    backup.save(1)
-    kept = [w.copy() for w in model.get_weights()]
-    model.fit(x, y, epochs=1, verbose=0)
+    _, backup, kept = _backed_up_then_trained(backup_dir)
     _fill(small_disk)
     # h5py's own message (several lines) inside ours, hence (?s).
     with pytest.raises(OSError, match=r"(?s)backup of epoch 2 into .*state-.*No space left "
                                       r"on device.*; the previous backup in .*backup. is kept"):
         backup.save(2)
     os.remove(small_disk / "filler")
-    states = [n for n in os.listdir(backup_dir) if n.startswith("state-")]
-    assert states == [os.path.basename(os.path.realpath(os.path.join(backup_dir, "current")))]
-    restored = _model()
-    assert _restore(restored, backup_dir) == 1
-    for a, b in zip(restored.get_weights(), kept, strict=True):
-        np.testing.assert_array_equal(a, b)
+    _assert_only_the_previous_backup(backup_dir, kept)
