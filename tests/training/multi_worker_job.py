@@ -9,8 +9,9 @@ MODE FOLDER`); prints one `RESULT{json}` line.
 - `zoo`: a text, a signal, a multimodal and a video entry (clips of different
   lengths, padded per batch) each take an epoch of steps on their own raw inputs.
 - `upstream`: Keras' own step reduction (the patch undone) on several workers.
-- `tfrecords RECORDS`: `train_model` of `conv_net_digits` for 2 epochs from sharded
-  TFRecords, each worker reading its own files; counts the steps of each epoch.
+- `tfrecords RECORDS UNEVEN`: `train_model` of `conv_net_digits` for 2 epochs from
+  sharded TFRecords, each worker reading its own files; counts the steps of each
+  epoch; says whether UNEVEN (shares a step apart) would be split by file.
 """
 
 import hashlib
@@ -101,6 +102,7 @@ def main(mode: str, folder: str, *options: str) -> dict:
                 steps[-1] += 1
 
         sharding = file_sharding(options[0], strategy, 32)
+        out["uneven_by_file"] = file_sharding(options[1], strategy, 32) is not None
         result = train_model(
             "conv_net_digits", dataset=options[0], epochs=2, batch_size=32,
             strategy="multi_worker", callbacks=[CountSteps()], verbose=2, peer_timeout=120,

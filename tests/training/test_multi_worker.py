@@ -87,21 +87,27 @@ def test_two_workers_train_a_zoo_entry_and_only_the_chief_writes(tmp_path):
 
 @pytest.mark.large
 def test_sharded_tfrecords_are_read_by_file_each_worker_its_own(tmp_path):
-    records = tmp_path / "records"
-    for split, shards in (("train", 5), ("test", 1)):
-        data = load_dataset("digits", split, 256, shuffle=False).unbatch()
-        write_tfrecords(data, records / split, num_shards=shards, split=split,
-                        progress=False)
-    counts = pipeline_num_examples(records, 2, "train")  # files 0, 2, 4 and 1, 3
-    codes, logs = run_cluster(lambda i: [*JOB, "tfrecords", str(tmp_path), str(records)],
-                              2, tmp_path, timeout=300)
+    records, uneven = tmp_path / "records", tmp_path / "uneven"
+    for folder, shards in ((records, 4), (uneven, 3)):
+        for split in ("train", "test"):
+            data = load_dataset("digits", split, 256, shuffle=False).unbatch()
+            write_tfrecords(data, folder / split, num_shards=shards if split == "train"
+                            else 1, split=split, progress=False)
+    counts = pipeline_num_examples(records, 2, "train")  # files 0, 2 and 1, 3
+    assert counts == [719, 719]
+    # 3 shards: 959 and 479 examples, 59 and 29 steps: split by examples instead.
+    assert pipeline_num_examples(uneven, 2, "train") == [959, 479]
+    codes, logs = run_cluster(
+        lambda i: [*JOB, "tfrecords", str(tmp_path), str(records), str(uneven)], 2,
+        tmp_path, timeout=300,
+    )
     assert codes == [0, 0], "\n".join(log[-2000:] for log in logs)
     chief, other = _results(logs)
+    assert chief["uneven_by_file"] is other["uneven_by_file"] is False
     assert sorted([chief["pipeline"], other["pipeline"]]) == [0, 1]
     assert chief["examples"] == other["examples"] == counts
-    # A step takes the global batch of 32: 16 from each worker's own files, so every
-    # worker takes as many steps as the smaller share holds batches of 16.
-    expected = min(counts) // 16
+    # A step takes the global batch of 32: 16 from each worker's own files.
+    expected = 719 // 16
     assert chief["steps"] == other["steps"] == [expected, expected]
     assert chief["loss"] == other["loss"] and chief["loss"][1] < chief["loss"][0]
     assert chief["weights"] == other["weights"]

@@ -283,13 +283,14 @@ def file_sharding(dataset, strategy: tf.distribute.Strategy | None, batch_size: 
 
     Yes for sharded TFRecords on a multi-worker strategy when there are at least as
     many files as workers, the global `batch_size` splits evenly over the replicas
-    and each worker's files hold a step: worker `i` reads files `i, i + n, ...`
-    (`read_tfrecords`) in batches of `batch_size / replicas` for its replicas
-    (`file_sharded_dataset`), so a step still takes `batch_size` examples in all.
-    Every worker takes the same number of steps, those of the worker with the fewest
-    examples (shards of unequal sizes leave the others' extra examples unread that
-    epoch; reshuffled, other ones the next). `None` otherwise: the strategy then
-    splits the examples of one shared pipeline (`shard_by_data`).
+    and every worker's files hold the same number of steps: worker `i` reads files
+    `i, i + n, ...` (`read_tfrecords`) in batches of `batch_size / replicas` for its
+    replicas (`file_sharded_dataset`), so a step still takes `batch_size` examples in
+    all, and every worker takes the same steps. What an epoch leaves out is at most
+    each worker's last partial batch (reshuffled, other examples the next epoch).
+    `None` otherwise (too few files, or shares a step or more apart, whose larger
+    ones would go partly unread): the strategy then splits the examples of one
+    shared pipeline (`shard_by_data`), each example once per epoch.
     """
     context = worker_input_context(strategy)
     if context is None or not (is_folder(dataset) and is_tfrecord_source(dataset)):
@@ -304,6 +305,8 @@ def file_sharding(dataset, strategy: tf.distribute.Strategy | None, batch_size: 
     per_replica = batch_size // replicas
     local = replicas // context.num_input_pipelines
     steps = min(counts) // (per_replica * local)
+    if max(counts) // (per_replica * local) != steps:
+        return None  # a larger share would leave whole steps of examples unread
     if max_steps_per_epoch:
         steps = min(steps, max_steps_per_epoch)
     if steps < 1:
