@@ -82,6 +82,18 @@ def tiny_inputs(model, batch=4, time=6, seed=0, words=WORDS):
     return one(structure)
 
 
+def padded_clips(lengths, batch_size: int) -> tf.data.Dataset:
+    """Random uint8 clips (32x32x1) of `lengths` frames, labelled `i % 8`, batched with
+    zeros appended to the shorter clips of each batch (as `load_dataset` pads them)."""
+    rng = np.random.default_rng(0)
+    clips = [rng.integers(0, 256, (t, 32, 32, 1), dtype=np.uint8) for t in lengths]
+    return tf.data.Dataset.from_generator(
+        lambda: ((c, i % 8) for i, c in enumerate(clips)),
+        output_signature=(tf.TensorSpec((None, 32, 32, 1), tf.uint8),
+                          tf.TensorSpec((), tf.int64)),
+    ).padded_batch(batch_size)
+
+
 def _is_float(dtype) -> bool:
     return tf.as_dtype(keras.backend.standardize_dtype(dtype)).is_floating
 

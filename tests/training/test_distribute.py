@@ -24,7 +24,7 @@ _SCRIPT = textwrap.dedent(
     )
     import keras
     import numpy as np
-    from tests.test_case import tiny_inputs
+    from tests.test_case import padded_clips, tiny_inputs
     from tfk_tokfrag.data import load_dataset
     from tfk_tokfrag.models import get_model, list_models
     from tfk_tokfrag.training import fit_classifier, resolve_strategy, train_model
@@ -58,13 +58,7 @@ _SCRIPT = textwrap.dedent(
     # 3. Clips of different lengths, padded per batch: each batch has its own time.
     with strategy.scope():
         model = get_model("lstm_video_moving_digits")
-    rng = np.random.default_rng(0)
-    clips = [rng.integers(0, 256, (t, 32, 32, 1), dtype=np.uint8) for t in (5, 9, 7, 12)]
-    data = tf.data.Dataset.from_generator(
-        lambda: ((c, i % 8) for i, c in enumerate(clips)),
-        output_signature=(tf.TensorSpec((None, 32, 32, 1), tf.uint8),
-                          tf.TensorSpec((), tf.int64)),
-    ).padded_batch(2)
+    data = padded_clips((5, 9, 7, 12), batch_size=2)
     with strategy.scope():
         out["variable_length"] = fit_classifier(model, data, epochs=1, verbose=0).history["loss"]
 
