@@ -38,6 +38,8 @@ CANDIDATES = {
     "65k_x16_e4": ({}, 4),
     "65k_x16_e8": ({}, 8),  # the defaults and the entry's recipe now
     "65k_x16_e10": ({}, 10),
+    "131k_x8_e8": ({"text_max_tokens": 131072, "text_bag_dim": 8}, 8),
+    "all_x4_e8": ({"text_max_tokens": 262144, "text_bag_dim": 4}, 8),
 }
 
 

@@ -30,23 +30,28 @@ from tfk_tokfrag.training.fit import fit_classifier  # noqa: E402
 
 # name -> (model overrides, recipe overrides), applied on top of each zoo entry (whose
 # config is the builder's defaults: series convolutions 64/128/64, 32-step fragments,
-# one fragment convolution of 64).
+# one fragment convolution of 64, 9,996 MiniRocket features beside them).
 _FRAGMENTS_ONLY = {"series_filters": (), "encoder_filters": (32, 64, 64),
-                   "kernel_sizes": (7, 5, 3)}
+                   "kernel_sizes": (7, 5, 3), "minirocket_features": 0}
+_NO_ROCKET = {"minirocket_features": 0}
 CANDIDATES = {
     "zoo": ({}, {}),
     "frag16": ({**_FRAGMENTS_ONLY, "fragment_length": 16, "fragment_stride": 8}, {}),
     "frag32": (_FRAGMENTS_ONLY, {}),  # the design before
     "frag64": ({**_FRAGMENTS_ONLY, "fragment_length": 64, "fragment_stride": 32}, {}),
-    "wide": ({"series_filters": (), "encoder_filters": (64, 128, 128), "kernel_sizes": (7, 5, 3),
+    "wide": ({**_FRAGMENTS_ONLY, "series_filters": (), "encoder_filters": (64, 128, 128),
               "lstm_units": 128}, {}),
-    "series_convs": ({"encoder_filters": (32, 64, 64), "kernel_sizes": (7, 5, 3)}, {}),
-    "series_fcn": ({"series_filters": (128, 256, 128)}, {}),
-    "epochs400": ({}, {"epochs": 400}),
-    "zoo_frag64": ({"fragment_length": 64, "fragment_stride": 32}, {}),
-    "less_regularized": ({"noise": 0.0, "dropout": 0.1}, {}),
-    "lr3e-3": ({}, {"learning_rate": 3e-3}),
-    "batch32": ({}, {"batch_size": 32}),
+    "series_convs": ({**_NO_ROCKET, "encoder_filters": (32, 64, 64),
+                      "kernel_sizes": (7, 5, 3)}, {}),
+    # The design before MiniRocket's features joined (and its variants).
+    "no_minirocket": (_NO_ROCKET, {}),
+    "series_fcn": ({**_NO_ROCKET, "series_filters": (128, 256, 128)}, {}),
+    "epochs400": (_NO_ROCKET, {"epochs": 400}),
+    "zoo_frag64": ({**_NO_ROCKET, "fragment_length": 64, "fragment_stride": 32}, {}),
+    "less_regularized": ({**_NO_ROCKET, "noise": 0.0, "dropout": 0.1}, {}),
+    "lr3e-3": (_NO_ROCKET, {"learning_rate": 3e-3}),
+    "batch32": (_NO_ROCKET, {"batch_size": 32}),
+    "minirocket_dropout0.2": ({"minirocket_dropout": 0.2}, {}),
 }
 
 

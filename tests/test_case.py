@@ -94,6 +94,23 @@ def padded_clips(lengths, batch_size: int) -> tf.data.Dataset:
     ).padded_batch(batch_size)
 
 
+def distinct_zoo_models() -> list[str]:
+    """One zoo entry per distinct architecture, in `list_models()` order: entries whose
+    builder and config differ only in `num_classes` (the univariate UCR entries) count
+    once."""
+    from tfk_tokfrag.models import get_entry, list_models
+
+    seen, names = set(), []
+    for name in list_models():
+        entry = get_entry(name)
+        config = sorted((k, repr(v)) for k, v in entry.config.items() if k != "num_classes")
+        key = (entry.builder.__name__, repr(config))
+        if key not in seen:
+            seen.add(key)
+            names.append(name)
+    return names
+
+
 def _is_float(dtype) -> bool:
     return tf.as_dtype(keras.backend.standardize_dtype(dtype)).is_floating
 

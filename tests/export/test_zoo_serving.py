@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.test_case import tiny_inputs
+from tests.test_case import distinct_zoo_models, tiny_inputs
 from tfk_tokfrag.export import export_saved_model
-from tfk_tokfrag.models import adapt_text_vocabulary, get_model, list_models
+from tfk_tokfrag.models import adapt_model, get_model
 
 SERVER = r"""
 import pickle, sys
@@ -43,10 +43,10 @@ def _numpy(x):
 @pytest.mark.large
 def test_every_zoo_artifact_serves_without_keras(tmp_path):
     jobs, expected = {}, {}
-    for name in list_models():
+    for name in distinct_zoo_models():
         model = get_model(name)
         x = tiny_inputs(model, batch=3, time=5, seed=1)
-        adapt_text_vocabulary(model, tf.data.Dataset.from_tensors((x, 0)))
+        adapt_model(model, tf.data.Dataset.from_tensors((x, 0)))
         path = str(tmp_path / name)
         export_saved_model(model, path)
         logits = np.asarray(model(x, training=False), "float64")

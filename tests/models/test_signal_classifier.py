@@ -6,13 +6,15 @@ import pytest
 import tensorflow as tf
 
 from tests.test_case import TestCase
+from tfk_tokfrag.layers import MiniRocketFeatures
 from tfk_tokfrag.layers.length_mask import LengthMask
 from tfk_tokfrag.layers.series_standardization import SeriesStandardization
-from tfk_tokfrag.models import signal_classifier
+from tfk_tokfrag.models import adapt_model, signal_classifier
 from tfk_tokfrag.training import compile_classifier
+from tfk_tokfrag.training.fit import fit_classifier
 
 SMALL = {"fragment_length": 4, "fragment_stride": 2, "encoder_filters": (4, 8),
-         "kernel_sizes": 3, "lstm_units": 4}
+         "kernel_sizes": 3, "lstm_units": 4, "minirocket_features": 168}
 
 
 def _series(length, channels=2, seed=0):
@@ -188,6 +190,31 @@ class TestSignalClassifier(TestCase):
         without = signal_classifier((None, 2), series_filters=())
         assert not [layer for layer in without.layers if "series_" in layer.name]
 
+    def test_training_adapts_the_minirocket_features_on_the_normalized_series(self):
+        x, lengths = _unequal_batch([9, 14, 6, 14, 11, 8])
+        labels = np.array([0, 1, 0, 1, 2, 2])
+        data = tf.data.Dataset.from_tensor_slices((x, labels)).batch(4)
+        model = signal_classifier((None, 2), num_classes=3, **SMALL)
+        rocket = model.get_layer("minirocket")
+        assert not rocket.is_adapted
+        fit_classifier(model, data, epochs=1, verbose=0)
+        # The same as adapting the layer alone on the z-normalized series, padding out.
+        alone = MiniRocketFeatures(168)
+        normalized = SeriesStandardization(return_lengths=True)(x)
+        alone.adapt(normalized["series"].numpy(), lengths=normalized["length"].numpy())
+        assert rocket.is_adapted
+        for name in ("dilations", "biases", "feature_mean", "feature_std"):
+            np.testing.assert_allclose(getattr(rocket, name).numpy(),
+                                       getattr(alone, name).numpy(), atol=1e-5)
+        # Adapted once: a saved and reloaded model keeps it, adapt_model leaves it.
+        restored = self.run_model_saving_test(model, x, atol=1e-5)
+        assert restored.get_layer("minirocket").is_adapted
+        biases = rocket.biases.numpy()
+        assert not adapt_model(model, data.map(lambda s, y: (s * 3.0, y)))
+        np.testing.assert_array_equal(rocket.biases.numpy(), biases)
+        without = signal_classifier((None, 2), minirocket_features=0)
+        assert not [layer for layer in without.layers if "minirocket" in layer.name]
+
     @pytest.mark.parametrize(
         "kwargs, fragment",
         [
@@ -209,6 +236,9 @@ class TestSignalClassifier(TestCase):
             ({"series_filters": (8, 8), "series_kernel_sizes": (3, 3, 3)},
              "series_kernel_sizes=(3, 3, 3)"),
             ({"series_kernel_sizes": 0}, "series_kernel_sizes=(0,)"),
+            ({"minirocket_features": 50}, "minirocket_features=50"),
+            ({"minirocket_features": 1.5}, "minirocket_features=1.5"),
+            ({"minirocket_dropout": 1.0}, "minirocket_dropout=1.0"),
         ],
     )
     def test_bad_arguments_name_the_value(self, kwargs, fragment):

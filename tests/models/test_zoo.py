@@ -8,7 +8,7 @@ import tensorflow as tf
 from tests.test_case import TestCase, tiny_inputs
 from tfk_tokfrag._keras_internals import all_layers
 from tfk_tokfrag.export import export_saved_model
-from tfk_tokfrag.models import adapt_text_vocabulary, get_entry, get_model, list_models
+from tfk_tokfrag.models import adapt_model, get_entry, get_model, list_models
 from tfk_tokfrag.training import compile_classifier
 
 
@@ -18,7 +18,7 @@ class TestZooEntry(TestCase):
         model = get_model(name)
         entry = get_entry(name)
         x = tiny_inputs(model)
-        adapt_text_vocabulary(model, tf.data.Dataset.from_tensors((x, 0)))
+        adapt_model(model, tf.data.Dataset.from_tensors((x, 0)))
         y = np.arange(4) % int(model.output.shape[-1])
         compile_classifier(model, total_steps=3, learning_rate=entry.training["learning_rate"])
         history = model.fit(x, y, batch_size=2, epochs=1, verbose=0)

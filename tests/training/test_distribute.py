@@ -24,9 +24,9 @@ _SCRIPT = textwrap.dedent(
     )
     import keras
     import numpy as np
-    from tests.test_case import padded_clips, tiny_inputs
+    from tests.test_case import distinct_zoo_models, padded_clips, tiny_inputs
     from tfk_tokfrag.data import load_dataset
-    from tfk_tokfrag.models import get_model, list_models
+    from tfk_tokfrag.models import get_model
     from tfk_tokfrag.training import fit_classifier, resolve_strategy, train_model
 
     out = {}
@@ -43,9 +43,9 @@ _SCRIPT = textwrap.dedent(
     artifact = tf.saved_model.load(folder + "/export")
     out["served"] = list(artifact.serve(tf.zeros((3, 8, 8, 1), tf.uint8))["class_id"].shape)
 
-    # 2. Every zoo builder takes a training step on its own raw inputs (text, video of
-    # any length, signals, dicts), the batch split over the two replicas.
-    for name in list_models():
+    # 2. Every zoo architecture takes a training step on its own raw inputs (text, video
+    # of any length, signals, dicts), the batch split over the two replicas.
+    for name in distinct_zoo_models():
         with strategy.scope():
             model = get_model(name)
         x = tiny_inputs(model, batch=4, time=6)

@@ -1,4 +1,5 @@
-"""`signal_classifier`: series -> z-normalized -> convs -> fragments -> convs -> BiLSTM."""
+"""`signal_classifier`: series -> z-normalized -> convs -> fragments -> convs -> BiLSTM,
+beside MiniRocket's features of the series."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from tfk_tokfrag import _validation
 from tfk_tokfrag.layers.frame_wise import FrameWise
 from tfk_tokfrag.layers.length_mask import LengthMask
 from tfk_tokfrag.layers.masked_temporal_pooling import MaskedTemporalPooling
+from tfk_tokfrag.layers.minirocket_features import NUM_KERNELS, MiniRocketFeatures
 from tfk_tokfrag.layers.series_standardization import SeriesStandardization
 from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter
 from tfk_tokfrag.models.conv_block import batch_normalization
@@ -81,6 +83,8 @@ def signal_classifier(
     length_input: bool = False,
     series_filters: int | Sequence[int] = (64, 128, 64),
     series_kernel_sizes: int | Sequence[int] = (8, 5, 3),
+    minirocket_features: int = 10_000,
+    minirocket_dropout: float = 0.5,
     name: str = "signal_classifier",
 ) -> keras.Model:
     """Builds a functional classifier of (multivariate) series over temporal fragments.
@@ -96,7 +100,15 @@ def signal_classifier(
     (`FrameWise`, one batched call) -> a masked mean over the real steps of each
     fragment -> a (bidirectional) LSTM over the fragments, masked where they are
     padding, joined with the masked mean of the fragment features -> dropout ->
-    logits (float32, no softmax).
+    joined with MiniRocket's features of the normalized series (`MiniRocketFeatures`,
+    fixed dilated kernels whose biases and statistics `adapt` fits on the training
+    series; `minirocket_features=0` for none) after their own dropout -> logits
+    (float32, no softmax).
+
+    The MiniRocket features must be adapted before training: `fit_classifier`,
+    `train_model` and the CLI do it on the training data (`adapt_model`); with a
+    plain `model.fit`, call `tfk_tokfrag.models.adapt_model(model, train_data)`
+    first.
 
     Unequal lengths: a batch padded with zeros at the end of the time axis (as
     `load_dataset` pads it) is read the same as each series alone: each series ends
@@ -125,6 +137,11 @@ def signal_classifier(
         series_filters: filters of convolutions over the whole series before it is
             cut into fragments (`padding="same"`, batch norm, ReLU); `()` for none.
         series_kernel_sizes: their kernel sizes (one per convolution, or one int).
+        minirocket_features: how many MiniRocket features join the classifier's
+            input (rounded down to a multiple of 84; 0 for none). They see each
+            series' global shape at every scale, which the fragments miss on small
+            training sets.
+        minirocket_dropout: dropout rate on the MiniRocket features.
         name: the model name.
 
     Example:
@@ -157,6 +174,13 @@ def signal_classifier(
     series_filters = _optional_ints("series_filters", series_filters)
     series_kernel_sizes = _kernel_sizes("series_kernel_sizes", series_kernel_sizes,
                                         len(series_filters), "series_filters")
+    if not _validation.is_int(minirocket_features) or not (
+            minirocket_features == 0 or minirocket_features >= NUM_KERNELS):
+        raise ValueError(
+            f"minirocket_features must be 0 (none) or at least {NUM_KERNELS} (one per "
+            f"kernel). Received: minirocket_features={minirocket_features!r}"
+        )
+    _validation.rate("minirocket_dropout", minirocket_dropout)
     channels = input_shape[1]
 
     # === Inputs ===
@@ -175,6 +199,12 @@ def signal_classifier(
     )(series, lengths=lengths)
     x = series if normalize == "none" else standardized["series"]
     lengths = standardized["length"]
+    # MiniRocket's features of the series as normalized (no jitter: fixed features).
+    rocket = None
+    if minirocket_features:
+        rocket = MiniRocketFeatures(minirocket_features, name="minirocket")(x, lengths=lengths)
+        if minirocket_dropout:
+            rocket = keras.layers.Dropout(minirocket_dropout, name="minirocket_dropout")(rocket)
     if noise:
         x = keras.layers.GaussianNoise(noise, name="jitter")(x)
 
@@ -216,5 +246,7 @@ def signal_classifier(
     x = keras.layers.Concatenate(name="features")([ordered, bag])
     if dropout:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
+    if rocket is not None:
+        x = keras.layers.Concatenate(name="with_minirocket")([x, rocket])
     logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")(x)
     return keras.Model(inputs, logits, name=name)

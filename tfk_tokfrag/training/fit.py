@@ -8,7 +8,7 @@ import keras
 import tensorflow as tf
 
 from tfk_tokfrag import _keras_internals
-from tfk_tokfrag.models import adapt_text_vocabulary
+from tfk_tokfrag.models import adapt_model
 from tfk_tokfrag.monitoring import monitoring_callbacks
 from tfk_tokfrag.training.model_inputs import select_model_inputs
 
@@ -79,7 +79,7 @@ def fit_classifier(
 
     The data is made to fit the model first: a model with named inputs gets exactly
     those (`select_model_inputs`), and a `WordTokenizer` without a vocabulary adapts
-    one on the training data (`adapt_text_vocabulary`).
+    one on the training data, as do `MiniRocketFeatures` (`adapt_model`).
 
     With `logdir`, `monitoring_callbacks` log to TensorBoard: scalars per epoch and
     every `update_freq` steps (learning rate included), weight histograms, the
@@ -90,7 +90,7 @@ def fit_classifier(
     train_data = select_model_inputs(train_data, model)
     if validation_data is not None:
         validation_data = select_model_inputs(validation_data, model)
-    adapt_text_vocabulary(model, train_data)
+    adapt_model(model, train_data)
     compile_classifier(
         model,
         total_steps=max(1, epochs * steps_per_epoch(train_data)),

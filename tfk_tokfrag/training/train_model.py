@@ -16,7 +16,7 @@ from tfk_tokfrag import _validation
 from tfk_tokfrag.data import dataset_info, load_dataset
 from tfk_tokfrag.data.registry import is_folder
 from tfk_tokfrag.export import export_saved_model
-from tfk_tokfrag.models import adapt_text_vocabulary, get_entry, get_model
+from tfk_tokfrag.models import adapt_model, get_entry, get_model
 from tfk_tokfrag.training.data_service import distribute_pipeline, service_address
 from tfk_tokfrag.training.distribute import (
     DEFAULT_PEER_TIMEOUT,
@@ -237,7 +237,7 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
         train, test = shard_by_data(train, strategy), shard_by_data(test, strategy)
         if sharding is not None:
             with scope():  # one vocabulary for the cluster, from all the files
-                adapt_text_vocabulary(model, train)
+                adapt_model(model, train)
 
             def own_files(context, per_replica_batch):
                 return select_model_inputs(load_dataset(
@@ -283,7 +283,7 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
               "steps an epoch on every worker.")
     start = time.perf_counter()
     with scope():
-        history = fit_classifier(  # adapts text vocabularies, compiles, monitors, fits
+        history = fit_classifier(  # adapts (adapt_model), compiles, monitors, fits
             model,
             train,
             epochs=recipe["epochs"],
