@@ -51,7 +51,8 @@ CANDIDATES = {
     "less_regularized": ({**_NO_ROCKET, "noise": 0.0, "dropout": 0.1}, {}),
     "lr3e-3": (_NO_ROCKET, {"learning_rate": 3e-3}),
     "batch32": (_NO_ROCKET, {"batch_size": 32}),
-    "minirocket_dropout0.2": ({"minirocket_dropout": 0.2}, {}),
+    "minirocket_dropout0.5": ({"minirocket_dropout": 0.5}, {}),  # the first joined design
+    "ensemble": ({"minirocket_head": "ensemble"}, {}),
 }
 
 

@@ -1,11 +1,11 @@
-"""FrameWise and MaskedTemporalPooling, against NumPy references."""
+"""FrameWise, MaskedTemporalPooling and MeanOfProbabilities, against NumPy references."""
 
 import keras
 import numpy as np
 import pytest
 
 from tests.test_case import TestCase
-from tfk_tokfrag.layers import FrameWise, MaskedTemporalPooling
+from tfk_tokfrag.layers import FrameWise, MaskedTemporalPooling, MeanOfProbabilities
 
 
 class TestFrameWise(TestCase):
@@ -69,3 +69,40 @@ class TestMaskedTemporalPooling(TestCase):
             MaskedTemporalPooling(axis=3)
         with pytest.raises(ValueError, match="rank 4"):
             MaskedTemporalPooling(axis=2)(np.zeros((2, 3, 4), "float32"))
+
+
+class TestMeanOfProbabilities(TestCase):
+    def test_matches_numpy_mean_of_softmax(self):
+        rng = np.random.default_rng(0)
+        a, b, c = (rng.normal(scale=4, size=(5, 3)).astype("float32") for _ in range(3))
+
+        def softmax(x):
+            e = np.exp(x - x.max(-1, keepdims=True))
+            return e / e.sum(-1, keepdims=True)
+
+        out = np.asarray(MeanOfProbabilities()([a, b, c]))
+        np.testing.assert_allclose(np.exp(out), (softmax(a) + softmax(b) + softmax(c)) / 3,
+                                   atol=1e-6)
+        # Logits of very different scales stay finite (log-sum-exp).
+        far = np.asarray(MeanOfProbabilities()([a * 1e3, b]))
+        assert np.isfinite(far).all()
+
+    def test_saving_export_and_training(self):
+        inputs = keras.Input((4,))
+        heads = [keras.layers.Dense(3)(inputs), keras.layers.Dense(3)(inputs)]
+        model = keras.Model(inputs, MeanOfProbabilities()(heads))
+        x = np.random.default_rng(1).normal(size=(6, 4)).astype("float32")
+        self.run_model_saving_test(model, x)
+        self.run_export_test(model, x)
+        model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        loss = model.fit(x, np.arange(6) % 3, epochs=1, verbose=0).history["loss"][0]
+        assert np.isfinite(loss)
+        config = MeanOfProbabilities(name="mix").get_config()
+        assert MeanOfProbabilities.from_config(config).get_config() == config
+
+    def test_bad_inputs_name_the_shapes(self):
+        a = np.zeros((2, 3), "float32")
+        with pytest.raises(ValueError, match=r"received shapes \[\(2, 3\)\]"):
+            MeanOfProbabilities()([a])
+        with pytest.raises(ValueError, match=r"\(2, 3\), \(2, 4\)"):
+            MeanOfProbabilities()([a, np.zeros((2, 4), "float32")])

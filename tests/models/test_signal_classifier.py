@@ -190,6 +190,18 @@ class TestSignalClassifier(TestCase):
         without = signal_classifier((None, 2), series_filters=())
         assert not [layer for layer in without.layers if "series_" in layer.name]
 
+    def test_ensemble_head_averages_two_classifiers_probabilities(self):
+        model = signal_classifier((None, 2), num_classes=3, minirocket_head="ensemble",
+                                  **SMALL)
+        x, _ = _unequal_batch([5, 7, 3, 7])
+        out = model(x, training=False).numpy()
+        heads = keras.Model(model.inputs, [model.get_layer("fragments_logits").output,
+                                           model.get_layer("minirocket_logits").output])
+        a, b = (keras.ops.softmax(h).numpy() for h in heads(x, training=False))
+        np.testing.assert_allclose(np.exp(out), (a + b) / 2, atol=1e-6)
+        self.run_model_saving_test(model, x, atol=1e-5)
+        self.run_export_test(model, x, atol=1e-5)
+
     def test_training_adapts_the_minirocket_features_on_the_normalized_series(self):
         x, lengths = _unequal_batch([9, 14, 6, 14, 11, 8])
         labels = np.array([0, 1, 0, 1, 2, 2])
@@ -239,6 +251,7 @@ class TestSignalClassifier(TestCase):
             ({"minirocket_features": 50}, "minirocket_features=50"),
             ({"minirocket_features": 1.5}, "minirocket_features=1.5"),
             ({"minirocket_dropout": 1.0}, "minirocket_dropout=1.0"),
+            ({"minirocket_head": "sum"}, "minirocket_head='sum'"),
         ],
     )
     def test_bad_arguments_name_the_value(self, kwargs, fragment):

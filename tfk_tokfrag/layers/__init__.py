@@ -3,6 +3,7 @@
 from tfk_tokfrag.layers.frame_wise import FrameWise
 from tfk_tokfrag.layers.length_mask import LengthMask
 from tfk_tokfrag.layers.masked_temporal_pooling import MaskedTemporalPooling
+from tfk_tokfrag.layers.mean_of_probabilities import MeanOfProbabilities
 from tfk_tokfrag.layers.minirocket_features import MiniRocketFeatures
 from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
 from tfk_tokfrag.layers.random_shift_rotate import RandomShiftRotate
@@ -16,6 +17,7 @@ __all__ = [
     "LengthMask",
     "MaskedTemporalPooling",
     "MeanOfPairs",
+    "MeanOfProbabilities",
     "MiniRocketFeatures",
     "PixelTokenizer",
     "RandomShiftRotate",

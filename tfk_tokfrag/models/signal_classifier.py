@@ -11,12 +11,14 @@ from tfk_tokfrag import _validation
 from tfk_tokfrag.layers.frame_wise import FrameWise
 from tfk_tokfrag.layers.length_mask import LengthMask
 from tfk_tokfrag.layers.masked_temporal_pooling import MaskedTemporalPooling
+from tfk_tokfrag.layers.mean_of_probabilities import MeanOfProbabilities
 from tfk_tokfrag.layers.minirocket_features import NUM_KERNELS, MiniRocketFeatures
 from tfk_tokfrag.layers.series_standardization import SeriesStandardization
 from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter
 from tfk_tokfrag.models.conv_block import batch_normalization
 
 NORMALIZATIONS = ("per_channel", "per_series", "none")
+MINIROCKET_HEADS = ("joined", "ensemble")
 
 
 def _optional_ints(name: str, values) -> tuple[int, ...]:
@@ -84,7 +86,8 @@ def signal_classifier(
     series_filters: int | Sequence[int] = (64, 128, 64),
     series_kernel_sizes: int | Sequence[int] = (8, 5, 3),
     minirocket_features: int = 10_000,
-    minirocket_dropout: float = 0.5,
+    minirocket_dropout: float = 0.8,
+    minirocket_head: str = "joined",
     name: str = "signal_classifier",
 ) -> keras.Model:
     """Builds a functional classifier of (multivariate) series over temporal fragments.
@@ -142,6 +145,9 @@ def signal_classifier(
             series' global shape at every scale, which the fragments miss on small
             training sets.
         minirocket_dropout: dropout rate on the MiniRocket features.
+        minirocket_head: `"joined"` (one classifier over the fragments' and the
+            MiniRocket features) or `"ensemble"` (a classifier on each, their class
+            probabilities averaged: `MeanOfProbabilities`).
         name: the model name.
 
     Example:
@@ -181,6 +187,7 @@ def signal_classifier(
             f"kernel). Received: minirocket_features={minirocket_features!r}"
         )
     _validation.rate("minirocket_dropout", minirocket_dropout)
+    _validation.choice("minirocket_head", minirocket_head, MINIROCKET_HEADS)
     channels = input_shape[1]
 
     # === Inputs ===
@@ -246,6 +253,13 @@ def signal_classifier(
     x = keras.layers.Concatenate(name="features")([ordered, bag])
     if dropout:
         x = keras.layers.Dropout(dropout, name="dropout")(x)
+    if rocket is not None and minirocket_head == "ensemble":
+        heads = [
+            keras.layers.Dense(num_classes, dtype="float32", name="fragments_logits")(x),
+            keras.layers.Dense(num_classes, dtype="float32", name="minirocket_logits")(rocket),
+        ]
+        logits = MeanOfProbabilities(name="logits")(heads)
+        return keras.Model(inputs, logits, name=name)
     if rocket is not None:
         x = keras.layers.Concatenate(name="with_minirocket")([x, rocket])
     logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")(x)
