@@ -170,17 +170,24 @@ class MiniRocketFeatures(keras.layers.Layer):
                    * tf.transpose(self.channel_mask[slot])[tf.newaxis])  # (9, ch, 84)
         return tf.einsum("btjc,jck->btk", windows, kernels)
 
-    def _raw_features(self, inputs, lengths):
+    def _padded(self, inputs, lengths):
+        """The series zeroed past their lengths and zero-padded on both sides for the
+        largest dilation: `(padded, pad, time, lengths, steps (1, time), inside
+        (batch, time))`."""
         inputs = tf.cast(inputs, tf.float32)
         time = tf.shape(inputs)[1]
         if lengths is None:
             lengths = tf.fill(tf.shape(inputs)[:1], time)
         lengths = tf.clip_by_value(tf.cast(tf.reshape(lengths, [-1]), tf.int32), 0, time)
         steps = tf.range(time)[tf.newaxis, :]
-        inside = steps < lengths[:, tf.newaxis]  # (batch, time)
+        inside = steps < lengths[:, tf.newaxis]
         inputs = inputs * tf.cast(inside, tf.float32)[..., tf.newaxis]
         pad = (KERNEL_LENGTH // 2) * tf.reduce_max(self.dilations)
         padded = tf.pad(inputs, [[0, 0], [pad, pad], [0, 0]])
+        return padded, pad, time, lengths, steps, inside
+
+    def _raw_features(self, inputs, lengths):
+        padded, pad, time, lengths, steps, inside = self._padded(inputs, lengths)
         features, start = [], 0
         for slot, count in enumerate(self.slot_features):
             outputs = self._slot_outputs(padded, time, pad, slot)
@@ -234,7 +241,6 @@ class MiniRocketFeatures(keras.layers.Layer):
         series, lengths = _collect_series(data, lengths, max_examples)
         if not self.built:
             self.build((None, None, series.shape[-1]))
-            self.built = True
         if series.shape[-1] != self.channels:
             raise ValueError(
                 f"MiniRocketFeatures was built for {self.channels} channels; adapt "
@@ -245,13 +251,10 @@ class MiniRocketFeatures(keras.layers.Layer):
         self.dilations.assign(dilations_for(longest, self.num_slots))
         quantiles = golden_quantiles(self.output_dim)
         biases, start = np.zeros(self.output_dim, "float32"), 0
-        pad = (KERNEL_LENGTH // 2) * int(self.dilations.numpy().max())
         for slot, count in enumerate(self.slot_features):
             chosen = rng.integers(len(series), size=NUM_KERNELS)
-            x = tf.constant(series[chosen])
-            inside = tf.sequence_mask(lengths[chosen], x.shape[1], tf.float32)
-            padded = tf.pad(x * inside[..., tf.newaxis], [[0, 0], [pad, pad], [0, 0]])
-            outputs = self._slot_outputs(padded, x.shape[1], pad, slot).numpy()
+            padded, pad, time, *_ = self._padded(series[chosen], lengths[chosen])
+            outputs = self._slot_outputs(padded, time, pad, slot).numpy()
             for kernel, example in enumerate(chosen):
                 own = outputs[kernel, :lengths[example], kernel]
                 at = start + kernel * count
