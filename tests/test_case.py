@@ -104,7 +104,7 @@ def distinct_zoo_models() -> list[str]:
     for name in list_models():
         entry = get_entry(name)
         config = sorted((k, repr(v)) for k, v in entry.config.items() if k != "num_classes")
-        key = (entry.builder.__name__, repr(config))
+        key = (entry.builder.__name__, *config)
         if key not in seen:
             seen.add(key)
             names.append(name)

@@ -316,14 +316,14 @@ def _collect_series(data, lengths, max_examples: int):
         lengths = np.concatenate(part_lengths)
     else:
         series = np.asarray(data)
-        if lengths is None:
-            lengths = np.full(len(series), series.shape[1] if series.ndim == 3 else 0)
-        lengths = np.asarray(lengths).reshape(-1)
     if series.ndim != 3 or not len(series):
         raise ValueError(
             "MiniRocketFeatures.adapt expected series (n, time, channels), received "
             f"shape {series.shape}"
         )
+    if lengths is None:
+        lengths = np.full(len(series), series.shape[1])
+    lengths = np.asarray(lengths).reshape(-1)
     series, lengths = series[:max_examples].astype("float32"), lengths[:max_examples]
     lengths = np.clip(lengths.astype("int64"), 1, series.shape[1])
     return series, lengths

@@ -7,19 +7,17 @@ import keras
 import tensorflow as tf
 
 from tfk_tokfrag.layers.minirocket_features import MiniRocketFeatures
-from tfk_tokfrag.models.adapt_text_vocabulary import adapt_text_vocabulary
+from tfk_tokfrag.models.adapt_text_vocabulary import adapt_text_vocabulary, inputs_only
 
 
 def _inputs_only(data):
-    """The model inputs of a dataset of `(inputs, label[, weight])` or of inputs."""
+    """`inputs_only(data)`, for a `tf.data.Dataset` only."""
     if not isinstance(data, tf.data.Dataset):
         raise TypeError(
             "adapt_model takes the training data as a tf.data.Dataset of batches. "
             f"Received: {type(data).__name__}"
         )
-    if isinstance(data.element_spec, tuple):
-        return data.map(lambda x, *_: x)
-    return data
+    return inputs_only(data)
 
 
 def adapt_series_features(model: keras.Model, data, max_examples: int = 20_000) -> bool:

@@ -9,6 +9,13 @@ from tfk_tokfrag import _keras_internals
 from tfk_tokfrag.layers.word_tokenizer import WordTokenizer
 
 
+def inputs_only(data: tf.data.Dataset) -> tf.data.Dataset:
+    """The model inputs of a dataset of `(inputs, label[, weight])` or of inputs."""
+    if isinstance(data.element_spec, tuple):
+        return data.map(lambda x, *_: x)
+    return data
+
+
 def adapt_text_vocabulary(model: keras.Model, texts, batch_size: int = 256) -> bool:
     """Adapts the vocabulary of every `WordTokenizer` in `model` that has none.
 
@@ -24,11 +31,8 @@ def adapt_text_vocabulary(model: keras.Model, texts, batch_size: int = 256) -> b
     if not tokenizers:
         return False
     if isinstance(texts, tf.data.Dataset):
-        spec = texts.element_spec
-        if isinstance(spec, tuple):
-            texts = texts.map(lambda x, *_: x)
-            spec = spec[0]
-        if isinstance(spec, dict):
+        texts = inputs_only(texts)
+        if isinstance(texts.element_spec, dict):
             texts = texts.map(lambda x: x["text"])
     for tokenizer in tokenizers:
         tokenizer.adapt(texts, batch_size=batch_size)

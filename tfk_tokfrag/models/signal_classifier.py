@@ -259,8 +259,8 @@ def signal_classifier(
             keras.layers.Dense(num_classes, dtype="float32", name="minirocket_logits")(rocket),
         ]
         logits = MeanOfProbabilities(name="logits")(heads)
-        return keras.Model(inputs, logits, name=name)
-    if rocket is not None:
-        x = keras.layers.Concatenate(name="with_minirocket")([x, rocket])
-    logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")(x)
+    else:
+        if rocket is not None:
+            x = keras.layers.Concatenate(name="with_minirocket")([x, rocket])
+        logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")(x)
     return keras.Model(inputs, logits, name=name)
