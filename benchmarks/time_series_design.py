@@ -53,6 +53,8 @@ CANDIDATES = {
     "batch32": (_NO_ROCKET, {"batch_size": 32}),
     "minirocket_dropout0.5": ({"minirocket_dropout": 0.5}, {}),  # the first joined design
     "ensemble": ({"minirocket_head": "ensemble"}, {}),
+    # The joined design, averaged at inference with MiniRocket's own ridge classifier.
+    "ridge": ({"minirocket_head": "ridge"}, {}),
 }
 
 

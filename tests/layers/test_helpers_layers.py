@@ -97,8 +97,26 @@ class TestMeanOfProbabilities(TestCase):
         model.compile("sgd", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
         loss = model.fit(x, np.arange(6) % 3, epochs=1, verbose=0).history["loss"][0]
         assert np.isfinite(loss)
-        config = MeanOfProbabilities(name="mix").get_config()
+        config = MeanOfProbabilities(trained_inputs=1, name="mix").get_config()
+        assert config["trained_inputs"] == 1
         assert MeanOfProbabilities.from_config(config).get_config() == config
+
+    def test_trained_inputs_alone_are_averaged_in_training(self):
+        rng = np.random.default_rng(3)
+        a, b, c = (rng.normal(scale=3, size=(4, 3)).astype("float32") for _ in range(3))
+        layer = MeanOfProbabilities(trained_inputs=2)
+        np.testing.assert_allclose(layer([a, b, c], training=True).numpy(),
+                                   MeanOfProbabilities()([a, b]).numpy(), atol=1e-6)
+        np.testing.assert_allclose(layer([a, b, c], training=False).numpy(),
+                                   MeanOfProbabilities()([a, b, c]).numpy(), atol=1e-6)
+        log_softmax = a - np.log(np.exp(a).sum(-1, keepdims=True))
+        np.testing.assert_allclose(
+            MeanOfProbabilities(trained_inputs=1)([a, b], training=True).numpy(),
+            log_softmax, atol=1e-5)
+        with pytest.raises(ValueError, match="trained_inputs=0"):
+            MeanOfProbabilities(trained_inputs=0)
+        with pytest.raises(ValueError, match=r"trained_inputs=3\) received only 2"):
+            MeanOfProbabilities(trained_inputs=3)([a, b])
 
     def test_bad_inputs_name_the_shapes(self):
         a = np.zeros((2, 3), "float32")

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from tests.test_case import TestCase
-from tfk_tokfrag.layers import MiniRocketFeatures
+from tfk_tokfrag.layers import MiniRocketFeatures, RidgeClassifier
 from tfk_tokfrag.layers.length_mask import LengthMask
 from tfk_tokfrag.layers.series_standardization import SeriesStandardization
 from tfk_tokfrag.models import adapt_model, signal_classifier
@@ -200,6 +200,37 @@ class TestSignalClassifier(TestCase):
         a, b = (keras.ops.softmax(h).numpy() for h in heads(x, training=False))
         np.testing.assert_allclose(np.exp(out), (a + b) / 2, atol=1e-6)
         self.run_model_saving_test(model, x, atol=1e-5)
+        self.run_export_test(model, x, atol=1e-5)
+
+    def test_ridge_head_joins_minirocket_own_classifier_at_inference(self):
+        x, _ = _unequal_batch([9, 14, 6, 14, 11, 8, 12, 10])
+        labels = np.array([0, 1, 0, 1, 2, 2, 1, 0])
+        data = tf.data.Dataset.from_tensor_slices((x, labels)).batch(4)
+        model = signal_classifier((None, 2), num_classes=3, minirocket_head="ridge",
+                                  **SMALL)
+        ridge = model.get_layer("minirocket_ridge")
+        with pytest.raises(ValueError, match=r"minirocket_ridge.*\(inputs, labels\)"):
+            adapt_model(model, data.map(lambda s, y: s))
+        assert adapt_model(model, data) and ridge.is_adapted
+        # The ridge is fitted on the MiniRocket features the model computes.
+        features = keras.Model(model.input, model.get_layer("minirocket").output)(x)
+        alone = RidgeClassifier(num_classes=3)
+        alone.adapt(features.numpy(), labels)
+        for a, b in zip(ridge.weights, alone.weights, strict=True):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+        # Inference averages the two classifiers' probabilities.
+        heads = keras.Model(model.input, [model.get_layer("joined_logits").output,
+                                           ridge.output])
+        a, b = (keras.ops.softmax(h).numpy() for h in heads(x, training=False))
+        np.testing.assert_allclose(np.exp(model(x, training=False).numpy()), (a + b) / 2,
+                                   atol=1e-6)
+        # Training leaves the ridge as adapt fitted it.
+        before = [w.numpy() for w in ridge.weights]
+        fit_classifier(model, data, epochs=1, verbose=0)
+        for a, b in zip(ridge.weights, before, strict=True):
+            np.testing.assert_array_equal(a.numpy(), b)
+        restored = self.run_model_saving_test(model, x, atol=1e-5)
+        assert restored.get_layer("minirocket_ridge").is_adapted
         self.run_export_test(model, x, atol=1e-5)
 
     def test_training_adapts_the_minirocket_features_on_the_normalized_series(self):

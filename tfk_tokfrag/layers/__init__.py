@@ -7,6 +7,7 @@ from tfk_tokfrag.layers.mean_of_probabilities import MeanOfProbabilities
 from tfk_tokfrag.layers.minirocket_features import MiniRocketFeatures
 from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
 from tfk_tokfrag.layers.random_shift_rotate import RandomShiftRotate
+from tfk_tokfrag.layers.ridge_classifier import RidgeClassifier
 from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter
 from tfk_tokfrag.layers.test_time_flip import FlipPairs, MeanOfPairs
 from tfk_tokfrag.layers.word_tokenizer import WordTokenizer
@@ -21,6 +22,7 @@ __all__ = [
     "MiniRocketFeatures",
     "PixelTokenizer",
     "RandomShiftRotate",
+    "RidgeClassifier",
     "TemporalFragmenter",
     "WordTokenizer",
 ]

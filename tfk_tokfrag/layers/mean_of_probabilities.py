@@ -8,6 +8,8 @@ import math
 import keras
 import tensorflow as tf
 
+from tfk_tokfrag import _validation
+
 
 @keras.saving.register_keras_serializable(package="tfk_tokfrag")
 class MeanOfProbabilities(keras.layers.Layer):
@@ -20,10 +22,16 @@ class MeanOfProbabilities(keras.layers.Layer):
     leave the others without gradient. Computed in float32 (log-sum-exp).
 
     Args:
+        trained_inputs: while training, only the first `trained_inputs` inputs are
+            averaged (default: all). The others are classifiers fitted otherwise (in
+            closed form by `adapt`, as `RidgeClassifier`): their scores on their own
+            training examples are near perfect and would leave the trained ones little
+            to learn. At inference all are averaged.
         **kwargs: base layer arguments, such as `name`.
 
     Call arguments:
         inputs: a list of two or more logits `(batch, classes)`.
+        training: whether the model is training (see `trained_inputs`).
 
     Output shape:
         `(batch, classes)`, float32.
@@ -37,6 +45,17 @@ class MeanOfProbabilities(keras.layers.Layer):
     array([[0.6, 0.4]], dtype=float32)
     """
 
+    def __init__(self, trained_inputs: int | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.trained_inputs = _validation.positive_int(
+            "trained_inputs", trained_inputs, allow_none=True)
+        # One result per example: a mask on the inputs (the time steps of the
+        # series they came from) means nothing here, and is not passed on.
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return None
+
     def compute_output_shape(self, input_shape):
         shapes = [tuple(shape) for shape in input_shape]
         if len(shapes) < 2 or any(len(s) != 2 or s[-1] != shapes[0][-1] for s in shapes):
@@ -46,9 +65,21 @@ class MeanOfProbabilities(keras.layers.Layer):
             )
         return shapes[0]
 
-    def call(self, inputs):
+    def call(self, inputs, training=None):
         self.compute_output_shape([x.shape for x in inputs])
+        if self.trained_inputs is not None and self.trained_inputs > len(inputs):
+            raise ValueError(
+                f"MeanOfProbabilities(trained_inputs={self.trained_inputs}) received "
+                f"only {len(inputs)} inputs."
+            )
+        if training and self.trained_inputs is not None:
+            inputs = inputs[:self.trained_inputs]
         log_probabilities = tf.stack(
             [tf.nn.log_softmax(tf.cast(x, tf.float32)) for x in inputs], axis=0
         )
         return tf.reduce_logsumexp(log_probabilities, axis=0) - math.log(len(inputs))
+
+    def get_config(self):
+        config = super().get_config()
+        config.update({"trained_inputs": self.trained_inputs})
+        return config

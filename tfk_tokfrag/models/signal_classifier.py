@@ -13,12 +13,13 @@ from tfk_tokfrag.layers.length_mask import LengthMask
 from tfk_tokfrag.layers.masked_temporal_pooling import MaskedTemporalPooling
 from tfk_tokfrag.layers.mean_of_probabilities import MeanOfProbabilities
 from tfk_tokfrag.layers.minirocket_features import NUM_KERNELS, MiniRocketFeatures
+from tfk_tokfrag.layers.ridge_classifier import RidgeClassifier
 from tfk_tokfrag.layers.series_standardization import SeriesStandardization
 from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter
 from tfk_tokfrag.models.conv_block import batch_normalization
 
 NORMALIZATIONS = ("per_channel", "per_series", "none")
-MINIROCKET_HEADS = ("joined", "ensemble")
+MINIROCKET_HEADS = ("joined", "ensemble", "ridge")
 
 
 def _optional_ints(name: str, values) -> tuple[int, ...]:
@@ -146,8 +147,11 @@ def signal_classifier(
             training sets.
         minirocket_dropout: dropout rate on the MiniRocket features.
         minirocket_head: `"joined"` (one classifier over the fragments' and the
-            MiniRocket features) or `"ensemble"` (a classifier on each, their class
-            probabilities averaged: `MeanOfProbabilities`).
+            MiniRocket features), `"ensemble"` (a classifier on each, their class
+            probabilities averaged: `MeanOfProbabilities`) or `"ridge"` (the joined
+            classifier, and at inference its probabilities averaged with those of
+            MiniRocket's own classifier: a `RidgeClassifier` on the MiniRocket
+            features, fitted in closed form by `adapt_model`, not by training).
         name: the model name.
 
     Example:
@@ -207,9 +211,11 @@ def signal_classifier(
     x = series if normalize == "none" else standardized["series"]
     lengths = standardized["length"]
     # MiniRocket's features of the series as normalized (no jitter: fixed features).
-    rocket = None
+    rocket = ridge = None
     if minirocket_features:
         rocket = MiniRocketFeatures(minirocket_features, name="minirocket")(x, lengths=lengths)
+        if minirocket_head == "ridge":
+            ridge = RidgeClassifier(num_classes, dtype="float32", name="minirocket_ridge")(rocket)
         if minirocket_dropout:
             rocket = keras.layers.Dropout(minirocket_dropout, name="minirocket_dropout")(rocket)
     if noise:
@@ -262,5 +268,9 @@ def signal_classifier(
     else:
         if rocket is not None:
             x = keras.layers.Concatenate(name="with_minirocket")([x, rocket])
-        logits = keras.layers.Dense(num_classes, dtype="float32", name="logits")(x)
+        logits = keras.layers.Dense(
+            num_classes, dtype="float32", name="joined_logits" if ridge is not None else "logits"
+        )(x)
+        if ridge is not None:
+            logits = MeanOfProbabilities(trained_inputs=1, name="logits")([logits, ridge])
     return keras.Model(inputs, logits, name=name)
