@@ -54,6 +54,8 @@ CANDIDATES = {
     "minirocket_dropout0.5": ({"minirocket_dropout": 0.5}, {}),  # the first joined design
     "ensemble": ({"minirocket_head": "ensemble"}, {}),
     # The joined design, averaged at inference with MiniRocket's own ridge classifier.
+    "joined_ridge": ({"minirocket_head": "joined_ridge"}, {}),
+    # The fragments' classifier alone, averaged with MiniRocket's ridge at inference.
     "ridge": ({"minirocket_head": "ridge"}, {}),
 }
 

@@ -202,13 +202,16 @@ class TestSignalClassifier(TestCase):
         self.run_model_saving_test(model, x, atol=1e-5)
         self.run_export_test(model, x, atol=1e-5)
 
-    def test_ridge_head_joins_minirocket_own_classifier_at_inference(self):
+    @pytest.mark.parametrize("head", ["ridge", "joined_ridge"])
+    def test_ridge_heads_join_minirocket_own_classifier_at_inference(self, head):
         x, _ = _unequal_batch([9, 14, 6, 14, 11, 8, 12, 10])
         labels = np.array([0, 1, 0, 1, 2, 2, 1, 0])
         data = tf.data.Dataset.from_tensor_slices((x, labels)).batch(4)
-        model = signal_classifier((None, 2), num_classes=3, minirocket_head="ridge",
-                                  **SMALL)
+        model = signal_classifier((None, 2), num_classes=3, minirocket_head=head, **SMALL)
         ridge = model.get_layer("minirocket_ridge")
+        # "ridge": the trained classifier reads the fragments' features alone.
+        joined = "with_minirocket" in [layer.name for layer in model.layers]
+        assert joined == (head == "joined_ridge")
         with pytest.raises(ValueError, match=r"minirocket_ridge.*\(inputs, labels\)"):
             adapt_model(model, data.map(lambda s, y: s))
         assert adapt_model(model, data) and ridge.is_adapted
@@ -219,7 +222,7 @@ class TestSignalClassifier(TestCase):
         for a, b in zip(ridge.weights, alone.weights, strict=True):
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
         # Inference averages the two classifiers' probabilities.
-        heads = keras.Model(model.input, [model.get_layer("joined_logits").output,
+        heads = keras.Model(model.input, [model.get_layer("trained_logits").output,
                                            ridge.output])
         a, b = (keras.ops.softmax(h).numpy() for h in heads(x, training=False))
         np.testing.assert_allclose(np.exp(model(x, training=False).numpy()), (a + b) / 2,

@@ -19,7 +19,7 @@ from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter
 from tfk_tokfrag.models.conv_block import batch_normalization
 
 NORMALIZATIONS = ("per_channel", "per_series", "none")
-MINIROCKET_HEADS = ("joined", "ensemble", "ridge")
+MINIROCKET_HEADS = ("joined", "ensemble", "ridge", "joined_ridge")
 
 
 def _optional_ints(name: str, values) -> tuple[int, ...]:
@@ -148,10 +148,12 @@ def signal_classifier(
         minirocket_dropout: dropout rate on the MiniRocket features.
         minirocket_head: `"joined"` (one classifier over the fragments' and the
             MiniRocket features), `"ensemble"` (a classifier on each, their class
-            probabilities averaged: `MeanOfProbabilities`) or `"ridge"` (the joined
-            classifier, and at inference its probabilities averaged with those of
-            MiniRocket's own classifier: a `RidgeClassifier` on the MiniRocket
-            features, fitted in closed form by `adapt_model`, not by training).
+            probabilities averaged: `MeanOfProbabilities`), `"ridge"` (a classifier
+            on the fragments' features alone, and at inference its probabilities
+            averaged with those of MiniRocket's own classifier: a `RidgeClassifier`
+            on the MiniRocket features, fitted in closed form by `adapt_model`, not
+            by training) or `"joined_ridge"` (the joined classifier, averaged with
+            that ridge classifier at inference).
         name: the model name.
 
     Example:
@@ -214,9 +216,9 @@ def signal_classifier(
     rocket = ridge = None
     if minirocket_features:
         rocket = MiniRocketFeatures(minirocket_features, name="minirocket")(x, lengths=lengths)
-        if minirocket_head == "ridge":
+        if minirocket_head in ("ridge", "joined_ridge"):
             ridge = RidgeClassifier(num_classes, dtype="float32", name="minirocket_ridge")(rocket)
-        if minirocket_dropout:
+        if minirocket_dropout and minirocket_head != "ridge":  # not trained on there
             rocket = keras.layers.Dropout(minirocket_dropout, name="minirocket_dropout")(rocket)
     if noise:
         x = keras.layers.GaussianNoise(noise, name="jitter")(x)
@@ -266,10 +268,10 @@ def signal_classifier(
         ]
         logits = MeanOfProbabilities(name="logits")(heads)
     else:
-        if rocket is not None:
+        if rocket is not None and minirocket_head != "ridge":
             x = keras.layers.Concatenate(name="with_minirocket")([x, rocket])
         logits = keras.layers.Dense(
-            num_classes, dtype="float32", name="joined_logits" if ridge is not None else "logits"
+            num_classes, dtype="float32", name="trained_logits" if ridge is not None else "logits"
         )(x)
         if ridge is not None:
             logits = MeanOfProbabilities(trained_inputs=1, name="logits")([logits, ridge])
