@@ -268,7 +268,10 @@ if __name__ == "__main__":
                         help="only split the tf.data pass into iterator start and the rest")
     parser.add_argument("--no-grappler", action="store_true",
                         help="with --iterator-start: turn TensorFlow's graph optimizer off")
+    parser.add_argument("--tf-data-sentences", type=int, default=TF_DATA_SENTENCES,
+                        help="sentences per tf.data pass (the issue's case: 8,000)")
     args = parser.parse_args()
+    TF_DATA_SENTENCES = args.tf_data_sentences
     print(_timing.machine_line())
     if args.iterator_start:
         if args.no_grappler:
