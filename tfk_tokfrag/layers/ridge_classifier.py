@@ -57,7 +57,7 @@ class RidgeClassifier(keras.layers.Layer):
     >>> features = rng.normal(size=(60, 20)) + 2 * np.eye(3, 20)[labels]
     >>> head = RidgeClassifier(num_classes=3)
     >>> head.adapt(features, labels)
-    >>> (head(features).numpy().argmax(-1) == labels).mean() > 0.9
+    >>> bool((head(features).numpy().argmax(-1) == labels).mean() > 0.9)
     True
     """
 
