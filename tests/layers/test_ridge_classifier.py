@@ -111,10 +111,13 @@ class TestRidgeClassifier(TestCase):
     def test_bad_arguments_and_inputs_name_the_value(self):
         with pytest.raises(ValueError, match="num_classes"):
             RidgeClassifier(num_classes=1)
-        with pytest.raises(ValueError, match=r"alphas=\(1.0, 0\)"):
+        with pytest.raises(ValueError, match=r"alphas=\(1.0, 0.0\)"):
             RidgeClassifier(num_classes=2, alphas=[1.0, 0])
         with pytest.raises(ValueError, match="alphas"):
             RidgeClassifier(num_classes=2, alphas=[])
+        with pytest.raises(ValueError, match="alphas=0.5"):
+            RidgeClassifier(num_classes=2, alphas=0.5)
+        assert RidgeClassifier(2, alphas=np.array([0.5, 2])).alphas == (0.5, 2.0)
         features, labels = _examples(10, 4, 2)
         layer = RidgeClassifier(num_classes=2)
         with pytest.raises(ValueError, match="received label 5"):

@@ -38,7 +38,8 @@ class RidgeClassifier(keras.layers.Layer):
 
     Args:
         num_classes: number of classes (2 or more).
-        alphas: penalties to choose from (positive).
+        alphas: penalties to choose from (a sequence of positive numbers;
+            default MiniRocket's: `numpy.logspace(-3, 3, 10)`).
         **kwargs: base layer arguments, such as `name`.
 
     Call arguments:
@@ -64,7 +65,8 @@ class RidgeClassifier(keras.layers.Layer):
     def __init__(self, num_classes: int, alphas=DEFAULT_ALPHAS, **kwargs):
         super().__init__(**kwargs)
         self.num_classes = _validation.num_classes(num_classes)
-        alphas = tuple(alphas) if isinstance(alphas, (list, tuple)) else alphas
+        if isinstance(alphas, (list, tuple, np.ndarray)):
+            alphas = tuple(np.asarray(alphas).reshape(-1).tolist())
         if (not isinstance(alphas, tuple) or not alphas
                 or not all(_validation.is_real(a) and a > 0 for a in alphas)):
             raise ValueError(
