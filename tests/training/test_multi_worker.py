@@ -104,6 +104,8 @@ def test_sharded_tfrecords_are_read_by_file_each_worker_its_own(tmp_path):
     assert codes == [0, 0], "\n".join(log[-2000:] for log in logs)
     chief, other = _results(logs)
     assert chief["uneven_by_file"] is other["uneven_by_file"] is False
+    assert "a step (16 examples a worker) or more apart" in chief["uneven_why"]
+    assert chief["even_why"] is None
     assert sorted([chief["pipeline"], other["pipeline"]]) == [0, 1]
     assert chief["examples"] == other["examples"] == counts
     # A step takes the global batch of 32: 16 from each worker's own files.

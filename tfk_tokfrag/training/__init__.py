@@ -22,6 +22,7 @@ from tfk_tokfrag.training.distribute import (
     shard_by_data,
     tf_config,
     wait_for_peers,
+    why_not_file_sharding,
     worker_input_context,
 )
 from tfk_tokfrag.training.epoch_variable import EpochVariable
@@ -50,6 +51,7 @@ __all__ = [
     "evaluate_model",
     "file_sharded_dataset",
     "file_sharding",
+    "why_not_file_sharding",
     "fit_classifier",
     "is_chief",
     "monitoring_callbacks",

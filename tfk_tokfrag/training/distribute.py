@@ -290,28 +290,49 @@ def file_sharding(dataset, strategy: tf.distribute.Strategy | None, batch_size: 
     each worker's last partial batch (reshuffled, other examples the next epoch).
     `None` otherwise (too few files, or shares a step or more apart, whose larger
     ones would go partly unread): the strategy then splits the examples of one
-    shared pipeline (`shard_by_data`), each example once per epoch.
+    shared pipeline (`shard_by_data`), each example once per epoch;
+    `why_not_file_sharding` says why.
     """
+    return _file_sharding(dataset, strategy, batch_size, max_steps_per_epoch)[0]
+
+
+def why_not_file_sharding(dataset, strategy: tf.distribute.Strategy | None,
+                          batch_size: int, max_steps_per_epoch: int | None = None
+                          ) -> str | None:
+    """Why the workers of a cluster cannot each read their own TFRecord files of
+    `dataset` (a sentence), or `None` when they can or there is nothing to shard by
+    file (no cluster, or not sharded TFRecords)."""
+    return _file_sharding(dataset, strategy, batch_size, max_steps_per_epoch)[1]
+
+
+def _file_sharding(dataset, strategy, batch_size, max_steps_per_epoch
+                   ) -> tuple[FileSharding | None, str | None]:
     context = worker_input_context(strategy)
     if context is None or not (is_folder(dataset) and is_tfrecord_source(dataset)):
-        return None
+        return None, None
     replicas = strategy.num_replicas_in_sync
-    if batch_size % replicas or replicas % context.num_input_pipelines:
-        return None
+    workers = context.num_input_pipelines
+    if batch_size % replicas or replicas % workers:
+        return None, (f"the batch size {batch_size} does not split evenly over "
+                      f"{replicas} replicas on {workers} workers")
     try:
-        counts = pipeline_num_examples(dataset, context.num_input_pipelines, "train")
-    except ValueError:  # fewer files than workers
-        return None
+        counts = pipeline_num_examples(dataset, workers, "train")
+    except ValueError as error:  # fewer files than workers
+        return None, str(error)
     per_replica = batch_size // replicas
-    local = replicas // context.num_input_pipelines
+    local = replicas // workers
     steps = min(counts) // (per_replica * local)
     if max(counts) // (per_replica * local) != steps:
-        return None  # a larger share would leave whole steps of examples unread
+        # A larger share would leave whole steps of examples unread.
+        return None, (f"the workers' files hold {min(counts)} to {max(counts)} examples, "
+                      f"a step ({per_replica * local} examples a worker) or more apart")
     if max_steps_per_epoch:
         steps = min(steps, max_steps_per_epoch)
     if steps < 1:
-        return None
-    return FileSharding(context.input_pipeline_id, tuple(counts), per_replica, local, steps)
+        return None, (f"a worker's files ({min(counts)} examples) hold less than one "
+                      f"step ({per_replica * local} examples a worker)")
+    return FileSharding(context.input_pipeline_id, tuple(counts), per_replica, local,
+                        steps), None
 
 
 def file_sharded_dataset(sharding: FileSharding, strategy: tf.distribute.Strategy,

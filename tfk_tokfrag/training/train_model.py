@@ -25,6 +25,7 @@ from tfk_tokfrag.training.distribute import (
     file_sharding,
     resolve_strategy,
     shard_by_data,
+    why_not_file_sharding,
 )
 from tfk_tokfrag.training.epoch_variable import EpochVariable
 from tfk_tokfrag.training.evaluate import evaluate_model
@@ -281,6 +282,10 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
         print(f"Worker {sharding.worker} of {len(sharding.examples)} reads its own TFRecord "
               f"files ({sharding.examples[sharding.worker]} examples): {sharding.steps} "
               "steps an epoch on every worker.")
+    elif not data_service and verbose and (why := why_not_file_sharding(
+            dataset, strategy, recipe["batch_size"], max_steps_per_epoch)):
+        print(f"Every worker reads all the TFRecord files and keeps its part of each "
+              f"batch (not its own files: {why}).")
     start = time.perf_counter()
     with scope():
         history = fit_classifier(  # adapts (adapt_model), compiles, monitors, fits
