@@ -83,7 +83,7 @@ def main(mode: str, folder: str, *options: str) -> dict:
             ).history["loss"]
         out["weights"] = _digest(model.get_weights())
     elif mode == "tfrecords":
-        from tfk_tokfrag.training import file_sharding, why_not_file_sharding
+        from tfk_tokfrag.training import file_sharding, plan_file_sharding
 
         steps = []
 
@@ -96,8 +96,8 @@ def main(mode: str, folder: str, *options: str) -> dict:
 
         sharding = file_sharding(options[0], strategy, 32)
         out["uneven_by_file"] = file_sharding(options[1], strategy, 32) is not None
-        out["uneven_why"] = why_not_file_sharding(options[1], strategy, 32)
-        out["even_why"] = why_not_file_sharding(options[0], strategy, 32)
+        out["uneven_why"] = plan_file_sharding(options[1], strategy, 32)[1]
+        out["even_why"] = plan_file_sharding(options[0], strategy, 32)[1]
         result = train_model(
             "conv_net_digits", dataset=options[0], epochs=2, batch_size=32,
             strategy="multi_worker", callbacks=[CountSteps()], verbose=2, peer_timeout=120,

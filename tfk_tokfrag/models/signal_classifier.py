@@ -145,7 +145,8 @@ def signal_classifier(
             input (rounded down to a multiple of 84; 0 for none). They see each
             series' global shape at every scale, which the fragments miss on small
             training sets.
-        minirocket_dropout: dropout rate on the MiniRocket features.
+        minirocket_dropout: dropout rate on the MiniRocket features (where a trained
+            classifier reads them: not with `minirocket_head="ridge"`).
         minirocket_head: `"joined"` (one classifier over the fragments' and the
             MiniRocket features), `"ensemble"` (a classifier on each, their class
             probabilities averaged: `MeanOfProbabilities`), `"ridge"` (a classifier

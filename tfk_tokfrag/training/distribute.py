@@ -291,22 +291,17 @@ def file_sharding(dataset, strategy: tf.distribute.Strategy | None, batch_size: 
     `None` otherwise (too few files, or shares a step or more apart, whose larger
     ones would go partly unread): the strategy then splits the examples of one
     shared pipeline (`shard_by_data`), each example once per epoch;
-    `why_not_file_sharding` says why.
+    `plan_file_sharding` also says why.
     """
-    return _file_sharding(dataset, strategy, batch_size, max_steps_per_epoch)[0]
+    return plan_file_sharding(dataset, strategy, batch_size, max_steps_per_epoch)[0]
 
 
-def why_not_file_sharding(dataset, strategy: tf.distribute.Strategy | None,
-                          batch_size: int, max_steps_per_epoch: int | None = None
-                          ) -> str | None:
-    """Why the workers of a cluster cannot each read their own TFRecord files of
-    `dataset` (a sentence), or `None` when they can or there is nothing to shard by
-    file (no cluster, or not sharded TFRecords)."""
-    return _file_sharding(dataset, strategy, batch_size, max_steps_per_epoch)[1]
-
-
-def _file_sharding(dataset, strategy, batch_size, max_steps_per_epoch
-                   ) -> tuple[FileSharding | None, str | None]:
+def plan_file_sharding(dataset, strategy: tf.distribute.Strategy | None, batch_size: int,
+                       max_steps_per_epoch: int | None = None
+                       ) -> tuple[FileSharding | None, str | None]:
+    """`(file_sharding(...), why not)`: why the workers of a cluster cannot each read
+    their own TFRecord files of `dataset` (a sentence), `None` when they can or when
+    there is nothing to shard by file (no cluster, or not sharded TFRecords)."""
     context = worker_input_context(strategy)
     if context is None or not (is_folder(dataset) and is_tfrecord_source(dataset)):
         return None, None

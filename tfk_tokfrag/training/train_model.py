@@ -22,10 +22,9 @@ from tfk_tokfrag.training.distribute import (
     DEFAULT_PEER_TIMEOUT,
     WorkerFiles,
     file_sharded_dataset,
-    file_sharding,
+    plan_file_sharding,
     resolve_strategy,
     shard_by_data,
-    why_not_file_sharding,
 )
 from tfk_tokfrag.training.epoch_variable import EpochVariable
 from tfk_tokfrag.training.evaluate import evaluate_model
@@ -227,7 +226,7 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
         # model reads .mp4 files, which hold colour, as grey).
         channels = _pixel_channels(model) if is_folder(dataset) else None
         # Sharded TFRecords on a cluster: each worker reads its own files.
-        sharding = None if data_service else file_sharding(
+        sharding, why_not_by_file = (None, None) if data_service else plan_file_sharding(
             dataset, strategy, recipe["batch_size"], max_steps_per_epoch)
         # The service's workers cannot read a variable of this process.
         train, test, info = load_splits(
@@ -282,10 +281,9 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
         print(f"Worker {sharding.worker} of {len(sharding.examples)} reads its own TFRecord "
               f"files ({sharding.examples[sharding.worker]} examples): {sharding.steps} "
               "steps an epoch on every worker.")
-    elif not data_service and verbose and (why := why_not_file_sharding(
-            dataset, strategy, recipe["batch_size"], max_steps_per_epoch)):
+    elif why_not_by_file and verbose:
         print(f"Every worker reads all the TFRecord files and keeps its part of each "
-              f"batch (not its own files: {why}).")
+              f"batch (not its own files: {why_not_by_file}).")
     start = time.perf_counter()
     with scope():
         history = fit_classifier(  # adapts (adapt_model), compiles, monitors, fits
