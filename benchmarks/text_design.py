@@ -40,6 +40,8 @@ CANDIDATES = {
     "65k_x16_e10": ({}, 10),
     "131k_x8_e8": ({"text_max_tokens": 131072, "text_bag_dim": 8}, 8),
     "all_x4_e8": ({"text_max_tokens": 262144, "text_bag_dim": 4}, 8),
+    # Punctuation kept, each mark a token (the anchor's character n-grams see it too).
+    "65k_x16_e8_punct": ({"text_standardize": "lower_and_split_punctuation"}, 8),
 }
 
 

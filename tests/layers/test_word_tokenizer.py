@@ -589,6 +589,37 @@ class TestWordTokenizer(TestCase):
         padded = dense(tf.constant(texts)).numpy()
         assert padded.shape == (len(texts), 3) and not padded[5:].any()
 
+    @pytest.mark.parametrize("split", ["whitespace", "cjk"])
+    def test_split_punctuation_makes_each_mark_a_token(self, split):
+        unicode_texts = [
+            "Great!! 好！！不错，OK?",
+            "我爱北京天安门，你好！",
+            "مرحبا، بالعالم؟ ١٢٣",
+            "emoji 😀👍🏽 stay; ЁЛКА Ω",
+            "", "\t\u3000 ",
+        ]
+        ascii_texts = ["ASCII only: yes, (really).", "don't--stop!!"]
+        vocabulary = list(dict.fromkeys(
+            t for text in unicode_texts + ascii_texts
+            for t in _python_tokens(text, split, punctuation="split")
+        ))
+        ids = {t: i + 2 for i, t in enumerate(vocabulary)}
+        layer = WordTokenizer(vocabulary=vocabulary, split=split,
+                              standardize="lower_and_split_punctuation")
+        for texts in (unicode_texts, ascii_texts):  # the Unicode and the ASCII path
+            expected = [[ids[t] for t in _python_tokens(text, split, punctuation="split")]
+                        for text in texts]
+            assert layer(tf.constant(texts)).to_list() == expected
+            assert tf.function(layer)(tf.constant(texts)).to_list() == expected
+        assert _python_tokens("don't--stop!!", split, "split") == [
+            "don", "'", "t", "-", "-", "stop", "!", "!"]
+        # Without lower-casing, and in "character" mode marks are tokens anyway.
+        cased = WordTokenizer(vocabulary=["OK", "!"], standardize="split_punctuation")
+        assert cased(tf.constant(["OK! ok"])).to_list() == [[2, 3, 1]]
+        chars = WordTokenizer(split="character", standardize="lower_and_split_punctuation")
+        chars.adapt(["a!b"])
+        assert chars.get_vocabulary()[2:] == ["b", "a", "!"]
+
     def test_character_split_keeps_combining_marks_as_their_own_tokens(self):
         layer = WordTokenizer(split="character", standardize="lower",
                               vocabulary=["e", "\u0301", "我", "😀", " "])
@@ -740,12 +771,15 @@ def _last4(tokens, oov):
 
 
 
-def _python_tokens(text, split):
+def _python_tokens(text, split, punctuation="strip"):
     """Tokens by the layer's documented rules, in plain Python: punctuation and symbols
-    (Unicode P* and S*) removed (a space in "cjk" mode), lower-cased, split on white
-    space, and in "cjk" mode every CJK character a token of its own."""
+    (Unicode P* and S*) removed (a space in "cjk" mode; with `punctuation="split"`
+    each one a token of its own), lower-cased, split on white space, and in "cjk"
+    mode every CJK character a token of its own."""
+    marks = {"strip": " " if split == "cjk" else "", "split": None}[punctuation]
     text = "".join(
-        (" " if split == "cjk" else "") if unicodedata.category(c)[0] in "PS" else c
+        (f" {c} " if marks is None else marks) if unicodedata.category(c)[0] in "PS"
+        else c
         for c in text
     ).lower()
     if split == "cjk":

@@ -253,6 +253,12 @@ class TestBagTextEncoder(TestCase):
         assert "text_to_fusion" not in [layer.name for layer in concat.layers]
         bilstm = fused_multimodal_net(("text",), num_classes=3, text_encoder="bilstm")
         assert bilstm.get_layer("text_tokenizer").sequence_length == 256
+        assert tokenizer.standardize == "lower_and_strip_punctuation"
+        for encoder in ("bag", "bilstm"):  # both tokenizers take the standardize
+            marks = fused_multimodal_net(("text",), num_classes=3, text_encoder=encoder,
+                                         text_standardize="lower_and_split_punctuation")
+            assert marks.get_layer("text_tokenizer").standardize == (
+                "lower_and_split_punctuation")
 
     def test_zoo_entries_keep_the_encoder_they_were_trained_with(self):
         for name in ("text_bilstm_imdb", "text_only_digit_scenes"):
@@ -264,6 +270,7 @@ class TestBagTextEncoder(TestCase):
     "kwargs, fragment",
     [
         ({"text_ngram_dropout": 1.5}, "text_ngram_dropout=1.5"),
+        ({"text_standardize": "upper"}, "standardize='upper'"),
         ({"text_ngrams": 0}, "ngrams=0"),
         ({"text_max_tokens": 0}, "text_max_tokens=0"),
         ({"text_vocabulary": ["good", "bad"]}, "idf_weights=None"),

@@ -221,7 +221,8 @@ def standardize_strings(
     skips the UTF-8 checks and the Unicode-aware steps. Special tokens become their
     placeholders (padded with spaces unless `split="character"`).
     """
-    lower = standardize in ("lower", "lower_and_strip_punctuation")
+    lower = standardize in ("lower", "lower_and_strip_punctuation",
+                            "lower_and_split_punctuation")
     # Valid UTF-8 whose Unicode lower-casing is ASCII lower-casing (e.g. Chinese
     # text, accented lower-case letters): one regex scan both validates it and
     # lets the cheap ASCII `tf.strings.lower` replace the ICU one.
@@ -256,7 +257,12 @@ def standardize_strings(
             )
     strip = standardize in ("strip_punctuation", "lower_and_strip_punctuation")
     unicode_spaces = not ascii_only and split != "character"
-    if strip and unicode_spaces and split == "cjk":
+    if standardize in ("split_punctuation", "lower_and_split_punctuation") and (
+            split != "character"):
+        # Spaces around each mark: each becomes a token (the rewrite of the CJK split).
+        pattern = ASCII_PUNCTUATION_REGEX if ascii_only else PUNCTUATION_REGEX
+        x = tf.strings.regex_replace(x, pattern, CJK_SPACED_REWRITE)
+    elif strip and unicode_spaces and split == "cjk":
         # Both become a space here: one scan instead of two.
         x = tf.strings.regex_replace(x, PUNCTUATION_OR_SPACE_REGEX, " ")
         unicode_spaces = False

@@ -15,7 +15,8 @@ from tfk_tokfrag.layers.word_vocabulary import (
     standardize_vocabulary_arguments,
 )
 
-_STANDARDIZE = (None, "lower", "strip_punctuation", "lower_and_strip_punctuation")
+_STANDARDIZE = (None, "lower", "strip_punctuation", "lower_and_strip_punctuation",
+                "split_punctuation", "lower_and_split_punctuation")
 _NORMALIZATION = (None, "nfkc")
 _SPLIT = ("whitespace", "cjk", "character")
 
@@ -64,8 +65,12 @@ class WordTokenizer(keras.layers.Layer):
             UTF-8 text file with one token per line. A leading padding token `""`,
             OOV tokens and the special tokens, as returned by `get_vocabulary()`,
             are recognised and skipped.
-        standardize: `None`, `"lower"`, `"strip_punctuation"` or
-            `"lower_and_strip_punctuation"`.
+        standardize: `None`, `"lower"`, `"strip_punctuation"`,
+            `"lower_and_strip_punctuation"`, `"split_punctuation"` or
+            `"lower_and_split_punctuation"` (every punctuation mark or symbol a token
+            of its own, as BERT's basic tokenizer does, instead of removed:
+            "great!!" -> great / ! / !; with `split="character"` they are tokens
+            anyway).
         normalization: `None` or `"nfkc"` (applied before `standardize`; built from
             TensorFlow core ops, see `tfk_tokfrag.layers._text_ops` for exactly what
             it covers).

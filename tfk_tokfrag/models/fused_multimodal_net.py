@@ -44,6 +44,7 @@ def fused_multimodal_net(
     text_max_tokens: int = 65536,
     text_sequence_length: int = 256,
     text_split: str = "cjk",
+    text_standardize: str | None = "lower_and_strip_punctuation",
     text_vocabulary: Sequence[str] | str | None = None,
     text_embed_dim: int = 32,
     text_units: int = 32,
@@ -112,6 +113,8 @@ def fused_multimodal_net(
         text_max_tokens: vocabulary size (the bag's columns; the embedding's rows).
         text_split: `WordTokenizer`'s split, `"cjk"`, `"whitespace"` or
             `"character"`.
+        text_standardize: `WordTokenizer`'s standardize (punctuation stripped by
+            default; `"lower_and_split_punctuation"` keeps each mark as a token).
         text_vocabulary, text_idf_weights: a given vocabulary (a list or a file) and,
             for the bag, its IDF weights; `None`: adapt them.
         text_ngrams: the bag's n-grams (`2`: 1- and 2-grams of `text_split`'s
@@ -191,6 +194,7 @@ def fused_multimodal_net(
                 encoder=text_encoder,
                 max_tokens=text_max_tokens,
                 split=text_split,
+                standardize=text_standardize,
                 vocabulary=list(text_vocabulary)
                 if isinstance(text_vocabulary, list | tuple)
                 else text_vocabulary,

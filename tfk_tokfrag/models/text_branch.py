@@ -16,6 +16,7 @@ def text_features(
     max_tokens: int,
     split: str,
     vocabulary,
+    standardize: str | None = "lower_and_strip_punctuation",
     dim: int,
     sequence_length: int | None = None,
     embed_dim: int | None = None,
@@ -41,6 +42,7 @@ def text_features(
         x = WordTokenizer(
             max_tokens=max_tokens,
             split=split,
+            standardize=standardize,
             ngrams=ngrams,
             output_mode="tf_idf",
             pad_to_max_tokens=True,  # the width does not wait for the vocabulary
@@ -57,6 +59,7 @@ def text_features(
         max_tokens=max_tokens,
         sequence_length=sequence_length,
         split=split,
+        standardize=standardize,
         vocabulary=vocabulary,
         name=f"{prefix}tokenizer",
     )(text)
