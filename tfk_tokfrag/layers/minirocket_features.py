@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfk_tokfrag import _validation
+from tfk_tokfrag.layers._adapt_data import first_batches
 
 KERNEL_LENGTH = 9
 # MiniRocket's 84 kernels: weight -1 at the 9 taps and 2 at three of them (C(9, 3)).
@@ -295,20 +296,14 @@ def _collect_series(data, lengths, max_examples: int):
     if isinstance(data, tf.data.Dataset):
         if lengths is not None:
             raise ValueError("Pass lengths inside the dataset, as (series, lengths) batches.")
-        parts, part_lengths, seen = [], [], 0
-        for batch in data:
-            if isinstance(batch, (tuple, list)):
-                x, batch_lengths = batch[0].numpy(), np.asarray(batch[1]).reshape(-1)
+        parts, part_lengths = [], []
+        for batch in first_batches(data, max_examples, "MiniRocketFeatures.adapt"):
+            if isinstance(batch, tuple):
+                x, batch_lengths = batch[0], batch[1].reshape(-1)
             else:
-                x = batch.numpy()
-                batch_lengths = np.full(len(x), x.shape[1])
+                x, batch_lengths = batch, np.full(len(batch), batch.shape[1])
             parts.append(x)
             part_lengths.append(batch_lengths)
-            seen += len(x)
-            if seen >= max_examples:
-                break
-        if not parts:
-            raise ValueError("MiniRocketFeatures.adapt received an empty dataset.")
         longest = max(part.shape[1] for part in parts)
         series = np.concatenate([
             np.pad(part, [(0, 0), (0, longest - part.shape[1]), (0, 0)]) for part in parts

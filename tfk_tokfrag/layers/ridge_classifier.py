@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfk_tokfrag import _validation
+from tfk_tokfrag.layers._adapt_data import first_batches
 
 # MiniRocket's penalties (Dempster et al., 2021), scikit-learn's RidgeClassifierCV grid.
 DEFAULT_ALPHAS = tuple(float(a) for a in np.logspace(-3, 3, 10))
@@ -208,21 +209,15 @@ def _collect_examples(data, labels, num_classes: int, max_examples: int):
     if isinstance(data, tf.data.Dataset):
         if labels is not None:
             raise ValueError("Pass labels inside the dataset, as (features, labels) batches.")
-        parts, part_labels, seen = [], [], 0
-        for batch in data:
-            if not isinstance(batch, (tuple, list)) or len(batch) != 2:
-                raise ValueError(
-                    "RidgeClassifier.adapt expected a dataset of (features, labels) "
-                    "batches; received batches without labels."
-                )
-            parts.append(np.asarray(batch[0]))
-            part_labels.append(np.asarray(batch[1]))
-            seen += len(parts[-1])
-            if seen >= max_examples:
-                break
-        if not parts:
-            raise ValueError("RidgeClassifier.adapt received an empty dataset.")
-        features, labels = np.concatenate(parts), np.concatenate(part_labels)
+        spec = data.element_spec
+        if not isinstance(spec, tuple) or len(spec) != 2:
+            raise ValueError(
+                "RidgeClassifier.adapt expected a dataset of (features, labels) "
+                "batches; received batches without labels."
+            )
+        batches = first_batches(data, max_examples, "RidgeClassifier.adapt")
+        features = np.concatenate([batch[0] for batch in batches])
+        labels = np.concatenate([batch[1] for batch in batches])
     else:
         if labels is None:
             raise ValueError("RidgeClassifier.adapt needs labels with an array of features.")
