@@ -113,27 +113,78 @@ def _tf_data_rates(layers: dict, sentences: list[str], repeats: int) -> dict[str
     return per_s
 
 
-def _ascii_only_graph(vocab):
-    """The floor of the tf.data row: our ASCII path alone (lower, strip ASCII
-    punctuation, split, look up, pad), with no check for other text and no Unicode
-    path: TextVectorization's own kernels, as few ops as can do the job on ASCII."""
-    table = tf.lookup.StaticHashTable(
+def _vocabulary_table(vocab):
+    return tf.lookup.StaticHashTable(
         tf.lookup.KeyValueTensorInitializer(
             tf.constant(vocab), tf.range(2, len(vocab) + 2, dtype=tf.int64)
         ),
         default_value=1,
     )
 
+
+def _ascii_standardize(strings):
+    return _text_ops.standardize_strings(
+        strings, True, standardize="lower_and_strip_punctuation", normalization=None,
+        split="whitespace",
+    )
+
+
+def _graph(vocab, standardize):
+    """strings -> `standardize` -> split, look up, pad: TextVectorization's last steps."""
+    table = _vocabulary_table(vocab)
+
     def call(strings):
-        x = _text_ops.standardize_strings(
-            strings, True, standardize="lower_and_strip_punctuation", normalization=None,
-            split="whitespace",
-        )
-        tokens = tf.strings.split(x)
+        tokens = tf.strings.split(standardize(strings))
         ids = tokens.with_flat_values(table.lookup(tokens.flat_values))
         return ids.to_tensor(default_value=0, shape=[None, SEQUENCE_LENGTH])
 
     return call
+
+
+def _ascii_only_graph(vocab):
+    """The floor of the tf.data row: our ASCII path alone (lower, strip ASCII
+    punctuation, split, look up, pad), with no check for other text and no Unicode
+    path: TextVectorization's own kernels, as few ops as can do the job on ASCII."""
+    return _graph(vocab, _ascii_standardize)
+
+
+def _variant_graphs(vocab) -> dict:
+    """Other ways to build the all-ASCII dispatch, for `--iterator-start --variants`
+    (each gives the anchor's ids on ASCII text; Unicode text is not their concern)."""
+    def transcode_lower(s):
+        s = tf.strings.unicode_transcode(s, "UTF-8", "UTF-8", errors="replace",
+                                         replacement_char=0xFFFD)
+        return tf.strings.lower(s, encoding="utf-8")
+
+    def unicode_spaces(s):
+        return tf.strings.regex_replace(s, _text_ops.UNICODE_SPACE_REGEX, " ")
+
+    def strip(s):
+        return tf.strings.regex_replace(s, _text_ops.PUNCTUATION_REGEX, "")
+
+    def by_slices(pred, x, if_true, if_false):  # both sides run, one on an empty slice
+        k = tf.where(pred, tf.shape(x)[0], 0)
+        return tf.concat([if_true(x[:k]), if_false(x[k:])], 0)
+
+    def check(s):
+        return _text_ops.all_ascii(s)
+
+    return {
+        "check + Switch/Merge, nothing on the Unicode side": lambda v: _graph(
+            v, lambda s: _text_ops.switch(check(s), s, _ascii_standardize, tf.identity)),
+        "Unicode side without the caseless check": lambda v: _graph(
+            v, lambda s: _text_ops.switch(
+                check(s), s, _ascii_standardize,
+                lambda u: strip(unicode_spaces(transcode_lower(u))))),
+        "same, one punctuation regex after the Merge": lambda v: _graph(
+            v, lambda s: strip(_text_ops.switch(
+                check(s), s, tf.strings.lower,
+                lambda u: unicode_spaces(transcode_lower(u))))),
+        "same, per-batch slices instead of Switch/Merge": lambda v: _graph(
+            v, lambda s: strip(by_slices(
+                check(s), s, tf.strings.lower,
+                lambda u: unicode_spaces(transcode_lower(u))))),
+    }
 
 
 def _layers(vocab, **ours_kwargs):
@@ -230,10 +281,11 @@ def run(repeats: int = 7) -> list[dict]:
     return rows
 
 
-def iterator_start(rounds: int = 40) -> None:
+def iterator_start(rounds: int = 40, variants: bool = False) -> None:
     """Where the tf.data row's gap lies: the median time from `iter(dataset)` to the
     first batch (instantiating the map function for the new iterator, then one batch)
-    and the median time of the rest of the pass, each layer in the same rounds."""
+    and the median time of the rest of the pass, each layer in the same rounds.
+    `variants`: also other builds of the dispatch (`_variant_graphs`)."""
     sentences, _ = _latin_corpus(random.Random(1), TF_DATA_SENTENCES, (40, 40))
     _, vocab = _latin_corpus(random.Random(0))
     layers = {
@@ -242,6 +294,11 @@ def iterator_start(rounds: int = 40) -> None:
         "ours": WordTokenizer(vocabulary=vocab, sequence_length=SEQUENCE_LENGTH),
         "ascii_only": _ascii_only_graph(vocab),
     }
+    if variants:
+        layers.update({name: build(vocab) for name, build in _variant_graphs(vocab).items()})
+    check = tf.constant(sentences[:512])
+    for layer in layers.values():
+        np.testing.assert_array_equal(layer(check), layers["TextVectorization"](check))
     datasets = {name: tf.data.Dataset.from_tensor_slices(sentences).batch(TF_DATA_BATCH)
                 .map(layer) for name, layer in layers.items()}
     first, rest, alive = {name: [] for name in layers}, {name: [] for name in layers}, []
@@ -256,10 +313,11 @@ def iterator_start(rounds: int = 40) -> None:
             first[name].append(started - start)
             rest[name].append(time.perf_counter() - started)
             alive.append(iterator)  # deleting one winds down threads (see above)
-    print("| layer | to the first batch (ms) | rest of the pass (ms) |\n|---|---|---|")
+    print("| layer | to the first batch (ms) | rest of the pass (ms) | whole pass (ms) |\n"
+          "|---|---|---|---|")
     for name in layers:
-        print(f"| {name} | {1e3 * statistics.median(first[name]):.2f} | "
-              f"{1e3 * statistics.median(rest[name]):.2f} |")
+        a, b = 1e3 * statistics.median(first[name]), 1e3 * statistics.median(rest[name])
+        print(f"| {name} | {a:.2f} | {b:.2f} | {a + b:.2f} |")
 
 
 if __name__ == "__main__":
@@ -268,6 +326,8 @@ if __name__ == "__main__":
                         help="only split the tf.data pass into iterator start and the rest")
     parser.add_argument("--no-grappler", action="store_true",
                         help="with --iterator-start: turn TensorFlow's graph optimizer off")
+    parser.add_argument("--variants", action="store_true",
+                        help="with --iterator-start: also other builds of the ASCII dispatch")
     parser.add_argument("--tf-data-sentences", type=int, default=TF_DATA_SENTENCES,
                         help="sentences per tf.data pass (the issue's case: 8,000)")
     args = parser.parse_args()
@@ -276,6 +336,6 @@ if __name__ == "__main__":
     if args.iterator_start:
         if args.no_grappler:
             tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
-        iterator_start()
+        iterator_start(variants=args.variants)
     else:
         _timing.print_table(run(), _timing.COLUMNS)

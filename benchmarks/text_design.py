@@ -42,6 +42,9 @@ CANDIDATES = {
     "all_x4_e8": ({"text_max_tokens": 262144, "text_bag_dim": 4}, 8),
     # Punctuation kept, each mark a token (the anchor's character n-grams see it too).
     "65k_x16_e8_punct": ({"text_standardize": "lower_and_split_punctuation"}, 8),
+    # Wider hidden layers (more than 5 MB in float32): is width the limit?
+    "65k_x32_e8": ({"text_bag_dim": 32}, 8),
+    "65k_x64_e8": ({"text_bag_dim": 64}, 8),
 }
 
 

@@ -6,12 +6,15 @@ and scored on the official TEST split; its anchors (`dtw_1nn`, `minirocket_ridge
 the same TEST split in the same process. Needs sktime and numba (`pip install
 tfk_tokfrag[bench]`). Run from the repository root:
 `.venv/bin/python benchmarks/time_series.py [--sets gunpoint,osuleaf]`.
+`--anchor-seeds N` trains nothing: it fits MiniRocket + ridge with N seeds per set and
+prints how its TEST accuracy spreads (its features depend on the seed).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -36,13 +39,33 @@ def run(entry_name: str, seed: int = 42) -> dict:
     return row
 
 
+def anchor_spread(names: list[str], seeds: int) -> None:
+    """MiniRocket + ridge's TEST accuracy over `seeds` seeds (0, 1, ...) and with 42,
+    the seed of the zoo's runs, per set."""
+    print("| set | MiniRocket, seed 42 | mean | sd | min | max | seeds |\n"
+          "|---|---|---|---|---|---|---|", flush=True)
+    for name in names:
+        dataset = get_entry(name).dataset
+        accuracies = [run_baseline("minirocket_ridge", dataset, seed=seed).test_accuracy
+                      for seed in range(seeds)]
+        at_42 = run_baseline("minirocket_ridge", dataset, seed=42).test_accuracy
+        print(f"| {dataset} | {at_42:.4f} | {statistics.mean(accuracies):.4f} | "
+              f"{statistics.stdev(accuracies):.4f} | {min(accuracies):.4f} | "
+              f"{max(accuracies):.4f} | {seeds} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", help="comma-separated entry names without 'signal_'")
+    parser.add_argument("--anchor-seeds", type=int, metavar="N",
+                        help="only MiniRocket + ridge, with seeds 0..N-1 (no training)")
     args = parser.parse_args()
     names = [n for n in list_models() if n.startswith(PREFIX)]
     if args.sets:
         names = [PREFIX + s for s in args.sets.split(",")]
+    if args.anchor_seeds:
+        anchor_spread(names, args.anchor_seeds)
+        return
     header = (f"{'set':<24}{'ours':>8}{'1-NN DTW':>10}{'MiniRocket':>12}"
               f"{'ours - MR':>11}   seconds (ours / DTW / MiniRocket)")
     print(header, flush=True)
