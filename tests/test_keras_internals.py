@@ -52,6 +52,19 @@ def test_all_layers_finds_nested_models_and_layers_held_as_attributes():
     assert model.name not in names
 
 
+def test_first_call_arguments_are_the_tensors_the_outer_model_feeds_a_nested_one():
+    inner_input = keras.Input((3,))
+    inner = keras.Model(inner_input, keras.layers.Dense(2)(inner_input))
+    with np.testing.assert_raises_regex(ValueError, "never called"):
+        _keras_internals.first_call_arguments(inner)
+    outer_input = keras.Input((3,), name="outer")
+    doubled = keras.layers.Rescaling(2.0)(outer_input)
+    keras.Model(outer_input, inner(doubled))
+    args, kwargs = _keras_internals.first_call_arguments(inner)
+    assert args == (doubled,) and kwargs == {}
+    assert inner.input is inner_input  # what `input` gives instead
+
+
 def test_set_initial_epoch_in_on_train_begin_skips_the_done_epochs():
     class Resume(keras.callbacks.Callback):
         def on_train_begin(self, logs=None):

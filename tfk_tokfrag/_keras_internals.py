@@ -39,6 +39,27 @@ def all_layers(model: keras.layers.Layer) -> list[keras.layers.Layer]:
     return list(model._flatten_layers(include_self=False, recursive=True))
 
 
+def first_call_arguments(layer: keras.layers.Layer) -> tuple[tuple, dict]:
+    """`(args, kwargs)` of the first call of `layer` in a functional graph: the
+    symbolic tensors the enclosing model feeds it (`layer._inbound_nodes[0]`;
+    keyword arguments that are `None` left out).
+
+    For a layer, `layer.input` gives the same tensors; a nested model's `input` is
+    its own `Input`s instead, and Keras has no public way to the tensors of its call.
+
+    Raises:
+        ValueError: `layer` was never called on symbolic tensors.
+    """
+    if not layer._inbound_nodes:
+        raise ValueError(
+            f"{layer.name} was never called in a functional model, so what the "
+            "model feeds it is not known."
+        )
+    arguments = layer._inbound_nodes[0].arguments
+    # Keras records the arguments it passes itself (`mask=None`) too: left out.
+    return tuple(arguments.args), {k: v for k, v in arguments.kwargs.items() if v is not None}
+
+
 def set_initial_epoch(model: keras.Model, epoch: int) -> None:
     """Makes the `fit` call now starting skip to `epoch` (as `BackupAndRestore` does).
 

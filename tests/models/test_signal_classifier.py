@@ -236,6 +236,46 @@ class TestSignalClassifier(TestCase):
         assert restored.get_layer("minirocket_ridge").is_adapted
         self.run_export_test(model, x, atol=1e-5)
 
+    def test_nested_in_a_bigger_model_it_is_adapted_as_alone(self):
+        # A user's wrapper (a functional model, a Sequential) around the classifier:
+        # adapt_model reaches the MiniRocket features and the ridge inside, and fits
+        # them on what the classifier alone would feed them.
+        x, _ = _unequal_batch([9, 14, 6, 14, 11, 8, 12, 10])
+        labels = np.array([0, 1, 0, 1, 2, 2, 1, 0])
+        data = tf.data.Dataset.from_tensor_slices((x, labels)).batch(4)
+        build = lambda: signal_classifier(  # noqa: E731
+            (None, 2), num_classes=3, minirocket_head="joined_ridge", **SMALL)
+        alone = build()
+        assert adapt_model(alone, data)
+        inner = build()
+        series = keras.Input((None, 2))
+        wrapped = keras.Model(series, keras.layers.Activation("softmax")(inner(series)))
+        inner_too = build()
+        stacked = keras.Sequential([keras.Input((None, 2)), inner_too])
+        for model, nested in ((wrapped, inner), (stacked, inner_too)):
+            assert adapt_model(model, data)
+            for name in ("minirocket", "minirocket_ridge"):
+                for a, b in zip(nested.get_layer(name).weights,
+                                alone.get_layer(name).weights, strict=True):
+                    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-6)
+            assert not adapt_model(model, data)  # adapted once
+
+    def test_a_minirocket_layer_out_of_reach_is_an_error_not_silent_garbage(self):
+        class Holder(keras.layers.Layer):  # subclassed: no graph to feed it from
+            def __init__(self):
+                super().__init__()
+                self.rocket = MiniRocketFeatures(168)
+
+            def call(self, x):
+                return self.rocket(x)
+
+        series = keras.Input((None, 2))
+        model = keras.Model(series, keras.layers.Dense(3)(Holder()(series)))
+        x, _ = _unequal_batch([9, 14, 6, 14])
+        data = tf.data.Dataset.from_tensor_slices((x, np.array([0, 1, 2, 0]))).batch(2)
+        with pytest.raises(ValueError, match=r"MiniRocketFeatures.*Adapt it yourself"):
+            fit_classifier(model, data, epochs=1, verbose=0)
+
     def test_training_adapts_the_minirocket_features_on_the_normalized_series(self):
         x, lengths = _unequal_batch([9, 14, 6, 14, 11, 8])
         labels = np.array([0, 1, 0, 1, 2, 2])
