@@ -1,6 +1,7 @@
 """Tests for `WordVocabulary` against StringLookup, TextVectorization and hand-computed
 cases (the layer's own behaviour is in `test_word_tokenizer.py`)."""
 
+import gzip
 import json
 import os
 
@@ -9,7 +10,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfk_tokfrag.layers.word_vocabulary import VOCABULARY_ASSET, WordVocabulary
+from tfk_tokfrag.layers.word_vocabulary import (
+    LEGACY_VOCABULARY_ASSET,
+    VOCABULARY_ASSET,
+    WordVocabulary,
+)
 
 
 def test_reserved_ids_come_first():
@@ -125,7 +130,7 @@ def test_assets_round_trip(tmp_path):
     vocabulary = WordVocabulary(output_mode="tf_idf", num_oov_buckets=2)
     vocabulary.set_vocabulary(["line\nbreak", "ü😀"], [1.0, 2.0])
     vocabulary.save_assets(str(tmp_path))
-    with open(tmp_path / VOCABULARY_ASSET, encoding="utf-8") as f:
+    with gzip.open(tmp_path / VOCABULARY_ASSET, "rt", encoding="utf-8") as f:
         state = json.load(f)
     # Per column: the two OOV ids (mean weight), then the tokens.
     assert state == {"tokens": ["line\nbreak", "ü😀"], "idf_weights": [1.5, 1.5, 1.0, 2.0]}
@@ -135,15 +140,29 @@ def test_assets_round_trip(tmp_path):
     ids = tf.ragged.constant([[1, 3, 4]], tf.int64)
     np.testing.assert_allclose(restored.bag_of_ids(ids).numpy(),
                                vocabulary.bag_of_ids(ids).numpy())
+    # The same state, the same bytes (shipped zoo assets do not change on a re-save).
+    with open(tmp_path / VOCABULARY_ASSET, "rb") as f:
+        written = f.read()
+    restored.save_assets(str(tmp_path))
+    with open(tmp_path / VOCABULARY_ASSET, "rb") as f:
+        assert f.read() == written
     # No asset: nothing happens. A plain list: the format before output_mode existed.
     empty = WordVocabulary()
     empty.load_assets(str(tmp_path / "missing"))
     assert empty.num_tokens() == 0
     os.makedirs(tmp_path / "old")
-    with open(tmp_path / "old" / VOCABULARY_ASSET, "w", encoding="utf-8") as f:
+    with open(tmp_path / "old" / LEGACY_VOCABULARY_ASSET, "w", encoding="utf-8") as f:
         json.dump(["x", "y"], f)
     empty.load_assets(str(tmp_path / "old"))
     assert empty.get_vocabulary() == ["", "[UNK]", "x", "y"]
+    # The escaped JSON of earlier versions, with IDF weights.
+    os.makedirs(tmp_path / "escaped")
+    with open(tmp_path / "escaped" / LEGACY_VOCABULARY_ASSET, "w", encoding="utf-8") as f:
+        json.dump(state, f, ensure_ascii=True)
+    older = WordVocabulary(output_mode="tf_idf", num_oov_buckets=2)
+    older.load_assets(str(tmp_path / "escaped"))
+    np.testing.assert_allclose(older.bag_of_ids(ids).numpy(),
+                               vocabulary.bag_of_ids(ids).numpy())
 
 
 def test_tables_go_into_a_saved_model(tmp_path):

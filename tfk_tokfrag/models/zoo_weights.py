@@ -3,7 +3,7 @@
 Each trained entry's folder holds:
 
 * `NAME.weights.h5`: every variable of the model (`model.save_weights`);
-* `assets/LAYER/vocabulary.json`: the vocabulary (and IDF weights) of each
+* `assets/LAYER/vocabulary.json.gz`: the vocabulary (and IDF weights) of each
   `WordTokenizer`, which are lookup tables, not variables;
 * `reference.npz`: a few real test inputs and the logits the trained model gave them,
   so a test can check that the shipped weights still give those outputs.
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import shutil
 
 import keras
 import numpy as np
@@ -27,7 +28,8 @@ from tfk_tokfrag.layers.word_tokenizer import WordTokenizer
 ZOO_DIR_ENV = "TFK_TOKFRAG_ZOO_DIR"
 REFERENCE_FILE = "reference.npz"
 ASSETS_DIR = "assets"
-# The zoo's promise about its size (issue 12): what `save_zoo_weights` refuses past.
+# The zoo's promise about its size (issue 12): what `save_zoo_weights` refuses past,
+# for an entry's weights and vocabularies together.
 MAX_WEIGHTS_BYTES = 5 * 1024 * 1024
 
 
@@ -40,6 +42,15 @@ def zoo_dir() -> str:
 def weights_path(name: str, directory: str | None = None) -> str:
     """Where entry `name`'s weights are (or go): `ZOO_DIR/NAME/NAME.weights.h5`."""
     return os.path.join(directory or zoo_dir(), name, f"{name}.weights.h5")
+
+
+def entry_bytes(name: str, directory: str | None = None) -> int:
+    """Bytes of what entry `name` ships to be loaded: its weights and vocabularies."""
+    path = weights_path(name, directory)
+    assets = os.path.join(os.path.dirname(path), ASSETS_DIR)
+    files = [path] if os.path.exists(path) else []
+    files += [os.path.join(root, f) for root, _, names in os.walk(assets) for f in names]
+    return sum(os.path.getsize(f) for f in files)
 
 
 def has_zoo_weights(name: str, directory: str | None = None) -> bool:
@@ -78,17 +89,21 @@ def save_zoo_weights(model: keras.Model, name: str, reference_inputs,
     bare = model.__class__.from_config(model.get_config())
     bare.set_weights(model.get_weights())
     bare.save_weights(path)
-    size = os.path.getsize(path)
+    asset_dirs = []
+    for tokenizer in _tokenizers(model):
+        asset_dirs.append(os.path.join(folder, ASSETS_DIR, tokenizer.name))
+        os.makedirs(asset_dirs[-1], exist_ok=True)
+        tokenizer.save_assets(asset_dirs[-1])
+    size = entry_bytes(name, directory)
     if size > MAX_WEIGHTS_BYTES:
         os.remove(path)
+        for asset_dir in asset_dirs:
+            shutil.rmtree(asset_dir)
         raise ValueError(
-            f"The weights of {name!r} take {size / 2**20:.1f} MB; the zoo ships at most "
-            f"{MAX_WEIGHTS_BYTES / 2**20:.0f} MB per entry. Make the model smaller."
+            f"The weights and vocabularies of {name!r} take {size / 2**20:.1f} MB; the "
+            f"zoo ships at most {MAX_WEIGHTS_BYTES / 2**20:.0f} MB per entry. Make the "
+            "model smaller."
         )
-    for tokenizer in _tokenizers(model):
-        asset_dir = os.path.join(folder, ASSETS_DIR, tokenizer.name)
-        os.makedirs(asset_dir, exist_ok=True)
-        tokenizer.save_assets(asset_dir)
     logits = keras.ops.convert_to_numpy(model(reference_inputs, training=False))
     arrays = _flatten_inputs(keras.tree.map_structure(keras.ops.convert_to_numpy,
                                                       reference_inputs))
