@@ -112,7 +112,7 @@ def _walk(model: keras.Model, kind: type, chain: tuple, found: list) -> None:
                 isinstance(inner, kind) for inner in _keras_internals.all_layers(layer)):
             args, kwargs = _keras_internals.first_call_arguments(layer)
             if len(args) != 1 or kwargs:
-                continue  # called with several inputs: out of reach (raised above)
+                continue  # called with several inputs: out of reach (`_unadapted` raises)
             _walk(layer, kind, (*chain, keras.Model(inputs, args[0])), found)
 
 
