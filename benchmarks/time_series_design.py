@@ -8,6 +8,12 @@ only then is it scored on TEST (by `python -m tfk_tokfrag.catalogue --only signa
 or `benchmarks/time_series.py`). Needs sktime for the .ts files (`pip install
 tfk_tokfrag[bench]`). Run from the repository root:
 `.venv/bin/python benchmarks/time_series_design.py [--candidates zoo frag32]`.
+
+`--folds K --members N` asks another question with more validation data: stratified
+K-fold cross-validation on TRAIN (every training series validated once), each fold
+trained N times with seeds `seed`, `seed + 1`, ...; it prints the pooled accuracy of
+the first model alone and of the N models' averaged class probabilities (a deep
+ensemble), from the same trainings, after MiniRocket + ridge's on the same folds.
 """
 
 from __future__ import annotations
@@ -20,9 +26,11 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import keras  # noqa: E402
+import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from tfk_tokfrag.baselines import dataset_arrays  # noqa: E402
+from tfk_tokfrag.baselines.time_series import minirocket_ridge  # noqa: E402
 from tfk_tokfrag.data import stratified_split  # noqa: E402
 from tfk_tokfrag.models import get_entry, get_model, list_models  # noqa: E402
 from tfk_tokfrag.training import evaluate_model  # noqa: E402
@@ -60,12 +68,11 @@ CANDIDATES = {
 }
 
 
-def validation_accuracy(entry_name: str, model_overrides: dict, recipe_overrides: dict,
-                        seed: int = 42) -> float:
+def _trained(entry_name: str, model_overrides: dict, recipe_overrides: dict,
+             x, y, fit, seed: int) -> keras.Model:
+    """The entry's model (with the overrides) trained with its recipe on `fit`."""
     entry = get_entry(entry_name)
     recipe = {**entry.training, **recipe_overrides}
-    x, y = dataset_arrays(entry.dataset, "train")
-    fit, held = stratified_split(y, 0.25, seed)
     keras.utils.set_random_seed(seed)
     model = get_model(entry_name, **model_overrides)
     train = (
@@ -73,22 +80,91 @@ def validation_accuracy(entry_name: str, model_overrides: dict, recipe_overrides
         .shuffle(len(fit), seed=seed)
         .batch(recipe["batch_size"])
     )
-    validation = tf.data.Dataset.from_tensor_slices((x[held], y[held])).batch(256)
     fit_classifier(model, train, epochs=recipe["epochs"], learning_rate=recipe["learning_rate"],
                    weight_decay=recipe["weight_decay"], verbose=0)
+    return model
+
+
+def validation_accuracy(entry_name: str, model_overrides: dict, recipe_overrides: dict,
+                        seed: int = 42) -> float:
+    x, y = dataset_arrays(get_entry(entry_name).dataset, "train")
+    fit, held = stratified_split(y, 0.25, seed)
+    model = _trained(entry_name, model_overrides, recipe_overrides, x, y, fit, seed)
+    validation = tf.data.Dataset.from_tensor_slices((x[held], y[held])).batch(256)
     return evaluate_model(model, validation).value
+
+
+def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
+    """Sorted validation indices of `folds` folds: each class dealt round-robin, in a
+    `default_rng(seed)` order, so every fold keeps the class proportions."""
+    rng = np.random.default_rng(seed)
+    assigned = np.empty(len(labels), int)
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        assigned[members] = (np.arange(len(members)) + rng.integers(folds)) % folds
+    return [np.flatnonzero(assigned == k) for k in range(folds)]
+
+
+def cross_validated(entry_name: str, model_overrides: dict, recipe_overrides: dict,
+                    folds: int, members: int, seed: int = 42) -> tuple[float, float]:
+    """Pooled K-fold accuracy of one model and of `members` models' mean probabilities."""
+    x, y = dataset_arrays(get_entry(entry_name).dataset, "train")
+    single = ensemble = 0
+    for held in stratified_folds(y, folds, seed):
+        fit = np.setdiff1d(np.arange(len(y)), held)
+        probabilities = []
+        for member in range(members):
+            model = _trained(entry_name, model_overrides, recipe_overrides, x, y, fit,
+                             seed + member)
+            logits = model.predict(x[held], batch_size=256, verbose=0)
+            probabilities.append(keras.ops.convert_to_numpy(keras.ops.softmax(logits)))
+        single += int(np.sum(probabilities[0].argmax(-1) == y[held]))
+        ensemble += int(np.sum(np.mean(probabilities, 0).argmax(-1) == y[held]))
+    return single / len(y), ensemble / len(y)
+
+
+def cross_validated_minirocket(entry_name: str, folds: int, seed: int = 42) -> float:
+    """The same folds' pooled accuracy of MiniRocket + ridge (the anchor, seed 42)."""
+    x, y = dataset_arrays(get_entry(entry_name).dataset, "train")
+    correct = 0
+    for held in stratified_folds(y, folds, seed):
+        fit = np.setdiff1d(np.arange(len(y)), held)
+        predicted = minirocket_ridge((x[fit], y[fit]), (x[held], y[held]), seed=42)
+        correct += int(np.sum(predicted == y[held]))
+    return correct / len(y)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--candidates", nargs="+", default=list(CANDIDATES))
+    parser.add_argument("--candidates", nargs="*", default=list(CANDIDATES),
+                        help="designs to train (none: with --folds, only the anchor)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--sets", nargs="+", default=None,
                         help="only these entries (e.g. signal_arrowhead signal_osuleaf)")
+    parser.add_argument("--folds", type=int, default=0,
+                        help="K-fold cross-validation on TRAIN instead of one held-out quarter")
+    parser.add_argument("--members", type=int, default=1,
+                        help="with --folds: models per fold, their probabilities averaged")
     args = parser.parse_args()
     entries = [name for name in list_models() if name.startswith("signal_")]
     if args.sets:
         entries = [name for name in entries if name in args.sets]
+    if args.folds:
+        print(f"| candidate | set | {args.folds}-fold accuracy, one model | "
+              f"{args.members} models averaged | seconds |\n|---|---|---|---|---|",
+              flush=True)
+        for name in entries:
+            print(f"| MiniRocket + ridge (anchor) | {name.removeprefix('signal_')} | "
+                  f"{cross_validated_minirocket(name, args.folds, args.seed):.4f} | | |",
+                  flush=True)
+        for candidate in args.candidates:
+            for name in entries:
+                start = time.perf_counter()
+                single, ensemble = cross_validated(name, *CANDIDATES[candidate],
+                                                   args.folds, args.members, args.seed)
+                print(f"| {candidate} | {name.removeprefix('signal_')} | {single:.4f} | "
+                      f"{ensemble:.4f} | {time.perf_counter() - start:.0f} |", flush=True)
+        return
     rows = {}
     for candidate in args.candidates:
         model_overrides, recipe_overrides = CANDIDATES[candidate]
