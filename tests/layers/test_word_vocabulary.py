@@ -163,6 +163,9 @@ def test_assets_round_trip(tmp_path):
     older.load_assets(str(tmp_path / "escaped"))
     np.testing.assert_allclose(older.bag_of_ids(ids).numpy(),
                                vocabulary.bag_of_ids(ids).numpy())
+    # Saved again over it: the new format replaces the old file.
+    older.save_assets(str(tmp_path / "escaped"))
+    assert os.listdir(tmp_path / "escaped") == [VOCABULARY_ASSET]
 
 
 def test_tables_go_into_a_saved_model(tmp_path):
