@@ -166,23 +166,21 @@ def _variant_graphs(vocab) -> dict:
         k = tf.where(pred, tf.shape(x)[0], 0)
         return tf.concat([if_true(x[:k]), if_false(x[k:])], 0)
 
-    def check(s):
-        return _text_ops.all_ascii(s)
-
     return {
         "check + Switch/Merge, nothing on the Unicode side": lambda v: _graph(
-            v, lambda s: _text_ops.switch(check(s), s, _ascii_standardize, tf.identity)),
+            v, lambda s: _text_ops.switch(
+                _text_ops.all_ascii(s), s, _ascii_standardize, tf.identity)),
         "Unicode side without the caseless check": lambda v: _graph(
             v, lambda s: _text_ops.switch(
-                check(s), s, _ascii_standardize,
+                _text_ops.all_ascii(s), s, _ascii_standardize,
                 lambda u: strip(unicode_spaces(transcode_lower(u))))),
         "same, one punctuation regex after the Merge": lambda v: _graph(
             v, lambda s: strip(_text_ops.switch(
-                check(s), s, tf.strings.lower,
+                _text_ops.all_ascii(s), s, tf.strings.lower,
                 lambda u: unicode_spaces(transcode_lower(u))))),
         "same, per-batch slices instead of Switch/Merge": lambda v: _graph(
             v, lambda s: strip(by_slices(
-                check(s), s, tf.strings.lower,
+                _text_ops.all_ascii(s), s, tf.strings.lower,
                 lambda u: unicode_spaces(transcode_lower(u))))),
     }
 

@@ -105,13 +105,18 @@ def stratified_folds(labels: np.ndarray, folds: int, seed: int) -> list[np.ndarr
     return [np.flatnonzero(assigned == k) for k in range(folds)]
 
 
+def _fold_splits(labels: np.ndarray, folds: int, seed: int):
+    """`(fit, held)` index arrays of each of `stratified_folds`' folds."""
+    for held in stratified_folds(labels, folds, seed):
+        yield np.setdiff1d(np.arange(len(labels)), held), held
+
+
 def cross_validated(entry_name: str, model_overrides: dict, recipe_overrides: dict,
                     folds: int, members: int, seed: int = 42) -> tuple[float, float]:
     """Pooled K-fold accuracy of one model and of `members` models' mean probabilities."""
     x, y = dataset_arrays(get_entry(entry_name).dataset, "train")
     single = ensemble = 0
-    for held in stratified_folds(y, folds, seed):
-        fit = np.setdiff1d(np.arange(len(y)), held)
+    for fit, held in _fold_splits(y, folds, seed):
         probabilities = []
         for member in range(members):
             model = _trained(entry_name, model_overrides, recipe_overrides, x, y, fit,
@@ -127,8 +132,7 @@ def cross_validated_minirocket(entry_name: str, folds: int, seed: int = 42) -> f
     """The same folds' pooled accuracy of MiniRocket + ridge (the anchor, seed 42)."""
     x, y = dataset_arrays(get_entry(entry_name).dataset, "train")
     correct = 0
-    for held in stratified_folds(y, folds, seed):
-        fit = np.setdiff1d(np.arange(len(y)), held)
+    for fit, held in _fold_splits(y, folds, seed):
         predicted = minirocket_ridge((x[fit], y[fit]), (x[held], y[held]), seed=42)
         correct += int(np.sum(predicted == y[held]))
     return correct / len(y)
