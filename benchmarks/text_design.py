@@ -45,6 +45,10 @@ CANDIDATES = {
     # Wider hidden layers (more than 5 MB in float32): is width the limit?
     "65k_x32_e8": ({"text_bag_dim": 32}, 8),
     "65k_x64_e8": ({"text_bag_dim": 64}, 8),
+    # The defaults with less or more dropout (on the n-grams: 0.5; before the logits: 0.2).
+    "ngram_dropout0.3": ({"text_ngram_dropout": 0.3}, 8),
+    "ngram_dropout0.7": ({"text_ngram_dropout": 0.7}, 8),
+    "dropout0": ({"dropout": 0.0}, 8),
 }
 
 
