@@ -71,6 +71,8 @@ CANDIDATES = {
     "epochs100": ({}, {"epochs": 100}),
     "epochs50": ({}, {"epochs": 50}),
     "wd1": ({}, {"weight_decay": 1.0}),
+    # Half of the MiniRocket features on the series' first difference (MultiRocket's).
+    "difference": ({"minirocket_difference": True}, {}),
 }
 
 

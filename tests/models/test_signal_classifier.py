@@ -1,4 +1,5 @@
-"""`signal_classifier` and its `SeriesStandardization`: shapes, padding, round trips."""
+"""`signal_classifier`, its `SeriesStandardization` and `SeriesDifference`: shapes,
+padding, round trips."""
 
 import keras
 import numpy as np
@@ -8,13 +9,16 @@ import tensorflow as tf
 from tests.test_case import TestCase
 from tfk_tokfrag.layers import MiniRocketFeatures, RidgeClassifier
 from tfk_tokfrag.layers.length_mask import LengthMask
+from tfk_tokfrag.layers.series_difference import SeriesDifference
 from tfk_tokfrag.layers.series_standardization import SeriesStandardization
 from tfk_tokfrag.models import adapt_model, signal_classifier
 from tfk_tokfrag.training import compile_classifier
 from tfk_tokfrag.training.fit import fit_classifier
 
+# One MiniRocket layer on the series (the tests of the difference's say so).
 SMALL = {"fragment_length": 4, "fragment_stride": 2, "encoder_filters": (4, 8),
-         "kernel_sizes": 3, "lstm_units": 4, "minirocket_features": 168}
+         "kernel_sizes": 3, "lstm_units": 4, "minirocket_features": 168,
+         "minirocket_difference": False}
 
 
 def _series(length, channels=2, seed=0):
@@ -81,6 +85,47 @@ class TestSeriesStandardization(TestCase):
     def test_rank_error(self):
         with pytest.raises(ValueError, match=r"rank 3 \(batch, time, channels\) or 2"):
             SeriesStandardization()(np.zeros((2, 5, 1, 1), "float32"))
+
+
+class TestSeriesDifference(TestCase):
+    def test_layer(self):
+        x, lengths = _unequal_batch([5, 7, 3])
+        expected = np.stack([_reference_difference(x[i], n) for i, n in enumerate(lengths)])
+        self.run_layer_test(SeriesDifference, {}, x, expected_output_shape=(3, 6, 2),
+                            expected_output_data=expected, run_training_check=False)
+
+    def test_matches_numpy_with_padding_excluded(self):
+        x, lengths = _unequal_batch([5, 7, 3, 1], channels=3)
+        layer = SeriesDifference(return_lengths=True)
+        for given in (None, lengths):  # lengths from the padding, or given
+            out = layer(x, lengths=given)
+            assert out["length"].numpy().tolist() == [4, 6, 2, 0]
+            for i, n in enumerate(lengths):
+                np.testing.assert_array_equal(out["series"][i].numpy(),
+                                              _reference_difference(x[i], n))
+        # One series (as in Dataset.map before batching), and every step counted.
+        np.testing.assert_array_equal(SeriesDifference()(x[1]).numpy(),
+                                      _reference_difference(x[1], 7))
+        whole = SeriesDifference(lengths_from_padding=False)(x).numpy()
+        np.testing.assert_array_equal(whole[2], np.diff(x[2], axis=0))
+
+    def test_symbolic_time_and_errors(self):
+        assert SeriesDifference().compute_output_shape((None, None, 2)) == (None, None, 2)
+        assert SeriesDifference(return_lengths=True).compute_output_shape((4, 9, 1)) == {
+            "series": (4, 8, 1), "length": (4,)}
+        with pytest.raises(ValueError, match="return_lengths=1"):
+            SeriesDifference(return_lengths=1)
+        with pytest.raises(ValueError, match=r"rank 3 \(batch, time, channels\) or 2"):
+            SeriesDifference()(np.zeros((2, 5, 1, 1), "float32"))
+        with pytest.raises(ValueError, match="at least one time step"):
+            SeriesDifference()(np.zeros((2, 0, 1), "float32"))
+
+
+def _reference_difference(x, length):
+    """NumPy: the first difference of the first `length` steps, zeros after."""
+    out = np.zeros((len(x) - 1, x.shape[1]), "float32")
+    out[:max(length - 1, 0)] = np.diff(x[:length], axis=0)
+    return out
 
 
 class TestLengthMask(TestCase):
@@ -301,6 +346,33 @@ class TestSignalClassifier(TestCase):
         without = signal_classifier((None, 2), minirocket_features=0)
         assert not [layer for layer in without.layers if "minirocket" in layer.name]
 
+    def test_half_the_minirocket_features_on_the_difference_adapted_on_it(self):
+        x, lengths = _unequal_batch([9, 14, 6, 14, 11, 8])
+        labels = np.array([0, 1, 0, 1, 2, 2])
+        data = tf.data.Dataset.from_tensor_slices((x, labels)).batch(4)
+        model = signal_classifier((None, 2), num_classes=3, **{
+            **SMALL, "minirocket_features": 336, "minirocket_difference": True})
+        assert model.get_layer("minirocket_both").output.shape == (None, 336)
+        assert adapt_model(model, data)
+        # Each half as adapted alone: on the z-normalized series and on its difference.
+        normalized = SeriesStandardization(return_lengths=True)(x)
+        difference = SeriesDifference(return_lengths=True)(normalized["series"],
+                                                           lengths=normalized["length"])
+        for name, seed, inputs in (("minirocket", 0, normalized),
+                                   ("minirocket_difference", 1, difference)):
+            alone = MiniRocketFeatures(168, seed=seed)
+            alone.adapt(inputs["series"].numpy(), lengths=inputs["length"].numpy())
+            for weights in ("dilations", "biases", "feature_mean", "feature_std"):
+                np.testing.assert_allclose(getattr(model.get_layer(name), weights).numpy(),
+                                           getattr(alone, weights).numpy(), atol=1e-5)
+        # A series alone reads as it does zero-padded in the batch.
+        longest = model.predict(x, verbose=0)
+        for i, n in enumerate(lengths):
+            np.testing.assert_allclose(model.predict(x[i:i + 1, :n], verbose=0),
+                                       longest[i:i + 1], atol=1e-4)
+        self.run_model_saving_test(model, x, atol=1e-5)
+        self.run_export_test(model, x, atol=1e-5)
+
     @pytest.mark.parametrize(
         "kwargs, fragment",
         [
@@ -326,6 +398,9 @@ class TestSignalClassifier(TestCase):
             ({"minirocket_features": 1.5}, "minirocket_features=1.5"),
             ({"minirocket_dropout": 1.0}, "minirocket_dropout=1.0"),
             ({"minirocket_head": "sum"}, "minirocket_head='sum'"),
+            ({"minirocket_difference": 1}, "minirocket_difference=1"),
+            ({"minirocket_difference": True, "minirocket_features": 100},
+             "minirocket_features=100"),
         ],
     )
     def test_bad_arguments_name_the_value(self, kwargs, fragment):

@@ -6,11 +6,11 @@ import keras
 import tensorflow as tf
 
 from tfk_tokfrag import _validation
-from tfk_tokfrag.layers import _fragment_ops as ops
+from tfk_tokfrag.layers._series_layer import SeriesLayer
 
 
 @keras.saving.register_keras_serializable(package="tfk_tokfrag")
-class SeriesStandardization(keras.layers.Layer):
+class SeriesStandardization(SeriesLayer):
     """Z-normalizes each series of a batch over its own time steps, padding excluded.
 
     `(x - mean) / std` per series, as the UCR archive's reference classifiers
@@ -63,53 +63,13 @@ class SeriesStandardization(keras.layers.Layer):
         _validation.check_bool("per_channel", per_channel)
         if not _validation.is_real(epsilon) or not epsilon > 0:
             raise ValueError(f"epsilon must be a positive float. Received: epsilon={epsilon!r}")
-        _validation.check_bool("lengths_from_padding", lengths_from_padding)
-        _validation.check_bool("return_lengths", return_lengths)
-        super().__init__(**kwargs)
+        super().__init__(lengths_from_padding=lengths_from_padding,
+                         return_lengths=return_lengths, **kwargs)
         self.per_channel = per_channel
         self.epsilon = float(epsilon)
-        self.lengths_from_padding = lengths_from_padding
-        self.return_lengths = return_lengths
-        self.supports_masking = False
 
-    def _check_shape(self, shape) -> bool:
-        """Validates the shape; returns whether it is one unbatched series."""
-        if len(shape) not in (2, 3):
-            raise ValueError(
-                "SeriesStandardization expected series of rank 3 (batch, time, channels) "
-                f"or 2 (time, channels), received shape {tuple(shape)}"
-            )
-        return len(shape) == 2
-
-    def compute_output_shape(self, input_shape):
-        unbatched = self._check_shape(input_shape)
-        if self.return_lengths:
-            length = () if unbatched else (input_shape[0],)
-            return {"series": tuple(input_shape), "length": length}
-        return tuple(input_shape)
-
-    def compute_output_spec(self, inputs, lengths=None):
-        shapes = self.compute_output_shape(inputs.shape)
-        if not self.return_lengths:
-            return keras.KerasTensor(shapes, dtype=self.compute_dtype)
-        return {
-            "series": keras.KerasTensor(shapes["series"], dtype=self.compute_dtype),
-            "length": keras.KerasTensor(shapes["length"], dtype="int32"),
-        }
-
-    def call(self, inputs, lengths=None):
-        unbatched = self._check_shape(inputs.shape)
-        x = tf.cast(inputs, tf.float32)
-        if unbatched:
-            x = x[tf.newaxis]
+    def _series(self, x, lengths):
         time = tf.shape(x)[1]
-        if lengths is None:
-            lengths = (
-                ops.content_lengths(x, tf.constant(0.0))
-                if self.lengths_from_padding
-                else tf.fill([tf.shape(x)[0]], time)
-            )
-        lengths = tf.clip_by_value(tf.cast(tf.reshape(lengths, [-1]), tf.int32), 0, time)
         mask = tf.cast(tf.sequence_mask(lengths, time), tf.float32)[..., tf.newaxis]
         axes = [1] if self.per_channel else [1, 2]
         channels = 1.0 if self.per_channel else tf.cast(tf.shape(x)[2], tf.float32)
@@ -119,22 +79,9 @@ class SeriesStandardization(keras.layers.Layer):
         centred = (x - mean) * mask
         std = tf.sqrt(tf.reduce_sum(tf.square(centred), axis=axes, keepdims=True) / count)
         scale = tf.where(std < self.epsilon, tf.ones_like(std), std)
-        series = tf.where(mask > 0, centred / scale, 0.0)  # +0.0 (not -0.0) past the end
-        series = tf.cast(series, self.compute_dtype)
-        if unbatched:
-            series, lengths = series[0], lengths[0]
-        if self.return_lengths:
-            return {"series": series, "length": lengths}
-        return series
+        return tf.where(mask > 0, centred / scale, 0.0), lengths  # +0.0 past the end
 
     def get_config(self):
         config = super().get_config()
-        config.update(
-            {
-                "per_channel": self.per_channel,
-                "epsilon": self.epsilon,
-                "lengths_from_padding": self.lengths_from_padding,
-                "return_lengths": self.return_lengths,
-            }
-        )
+        config.update({"per_channel": self.per_channel, "epsilon": self.epsilon})
         return config

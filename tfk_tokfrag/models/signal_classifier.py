@@ -1,5 +1,5 @@
 """`signal_classifier`: series -> z-normalized -> convs -> fragments -> convs -> BiLSTM,
-beside MiniRocket's features of the series."""
+beside MiniRocket's features of the series and of its first difference."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tfk_tokfrag.layers.masked_temporal_pooling import MaskedTemporalPooling
 from tfk_tokfrag.layers.mean_of_probabilities import MeanOfProbabilities
 from tfk_tokfrag.layers.minirocket_features import NUM_KERNELS, MiniRocketFeatures
 from tfk_tokfrag.layers.ridge_classifier import RidgeClassifier
+from tfk_tokfrag.layers.series_difference import SeriesDifference
 from tfk_tokfrag.layers.series_standardization import SeriesStandardization
 from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter
 from tfk_tokfrag.models.conv_block import batch_normalization
@@ -89,6 +90,7 @@ def signal_classifier(
     minirocket_features: int = 10_000,
     minirocket_dropout: float = 0.8,
     minirocket_head: str = "joined",
+    minirocket_difference: bool = True,
     name: str = "signal_classifier",
 ) -> keras.Model:
     """Builds a functional classifier of (multivariate) series over temporal fragments.
@@ -104,10 +106,10 @@ def signal_classifier(
     (`FrameWise`, one batched call) -> a masked mean over the real steps of each
     fragment -> a (bidirectional) LSTM over the fragments, masked where they are
     padding, joined with the masked mean of the fragment features -> dropout ->
-    joined with MiniRocket's features of the normalized series (`MiniRocketFeatures`,
-    fixed dilated kernels whose biases and statistics `adapt` fits on the training
-    series; `minirocket_features=0` for none) after their own dropout -> logits
-    (float32, no softmax).
+    joined with MiniRocket's features of the normalized series and of its first
+    difference (`MiniRocketFeatures`, fixed dilated kernels whose biases and
+    statistics `adapt` fits on the training series; `minirocket_features=0` for
+    none) after their own dropout -> logits (float32, no softmax).
 
     The MiniRocket features must be adapted before training: `fit_classifier`,
     `train_model` and the CLI do it on the training data (`adapt_model`); with a
@@ -155,6 +157,11 @@ def signal_classifier(
             on the MiniRocket features, fitted in closed form by `adapt_model`, not
             by training) or `"joined_ridge"` (the joined classifier, averaged with
             that ridge classifier at inference).
+        minirocket_difference: half of the MiniRocket features read the series'
+            first difference (`SeriesDifference`: `x[t + 1] - x[t]`) instead of
+            the series, as MultiRocket's do (Tan et al., 2022): slopes and turning
+            points, which tell apart outlines that differ in detail. Each half is
+            rounded down to a multiple of 84 (9,912 features of the default 10,000).
         name: the model name.
 
     Example:
@@ -195,6 +202,13 @@ def signal_classifier(
         )
     _validation.rate("minirocket_dropout", minirocket_dropout)
     _validation.choice("minirocket_head", minirocket_head, MINIROCKET_HEADS)
+    _validation.check_bool("minirocket_difference", minirocket_difference)
+    if minirocket_difference and minirocket_features and minirocket_features < 2 * NUM_KERNELS:
+        raise ValueError(
+            f"minirocket_features must be at least {2 * NUM_KERNELS} with "
+            f"minirocket_difference=True (one per kernel on the series and on its "
+            f"difference). Received: minirocket_features={minirocket_features!r}"
+        )
     channels = input_shape[1]
 
     # === Inputs ===
@@ -216,7 +230,19 @@ def signal_classifier(
     # MiniRocket's features of the series as normalized (no jitter: fixed features).
     rocket = ridge = None
     if minirocket_features:
-        rocket = MiniRocketFeatures(minirocket_features, name="minirocket")(x, lengths=lengths)
+        if minirocket_difference:
+            difference = SeriesDifference(return_lengths=True, name="difference")(
+                x, lengths=lengths)
+            rocket = keras.layers.Concatenate(name="minirocket_both")([
+                MiniRocketFeatures(minirocket_features // 2, name="minirocket")(
+                    x, lengths=lengths),
+                MiniRocketFeatures(minirocket_features // 2, seed=1,
+                                   name="minirocket_difference")(
+                    difference["series"], lengths=difference["length"]),
+            ])
+        else:
+            rocket = MiniRocketFeatures(minirocket_features, name="minirocket")(
+                x, lengths=lengths)
         if minirocket_head in ("ridge", "joined_ridge"):
             ridge = RidgeClassifier(num_classes, dtype="float32", name="minirocket_ridge")(rocket)
         if minirocket_dropout and minirocket_head != "ridge":  # not trained on there
