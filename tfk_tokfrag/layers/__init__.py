@@ -8,6 +8,8 @@ from tfk_tokfrag.layers.minirocket_features import MiniRocketFeatures
 from tfk_tokfrag.layers.pixel_tokenizer import PixelTokenizer
 from tfk_tokfrag.layers.random_shift_rotate import RandomShiftRotate
 from tfk_tokfrag.layers.ridge_classifier import RidgeClassifier
+from tfk_tokfrag.layers.series_difference import SeriesDifference
+from tfk_tokfrag.layers.series_standardization import SeriesStandardization
 from tfk_tokfrag.layers.temporal_fragmenter import TemporalFragmenter
 from tfk_tokfrag.layers.test_time_flip import FlipPairs, MeanOfPairs
 from tfk_tokfrag.layers.word_tokenizer import WordTokenizer
@@ -23,6 +25,8 @@ __all__ = [
     "PixelTokenizer",
     "RandomShiftRotate",
     "RidgeClassifier",
+    "SeriesDifference",
+    "SeriesStandardization",
     "TemporalFragmenter",
     "WordTokenizer",
 ]
