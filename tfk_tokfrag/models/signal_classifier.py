@@ -230,19 +230,16 @@ def signal_classifier(
     # MiniRocket's features of the series as normalized (no jitter: fixed features).
     rocket = ridge = None
     if minirocket_features:
+        share = minirocket_features // 2 if minirocket_difference else minirocket_features
+        rocket = MiniRocketFeatures(share, name="minirocket")(x, lengths=lengths)
         if minirocket_difference:
             difference = SeriesDifference(return_lengths=True, name="difference")(
                 x, lengths=lengths)
             rocket = keras.layers.Concatenate(name="minirocket_both")([
-                MiniRocketFeatures(minirocket_features // 2, name="minirocket")(
-                    x, lengths=lengths),
-                MiniRocketFeatures(minirocket_features // 2, seed=1,
-                                   name="minirocket_difference")(
+                rocket,
+                MiniRocketFeatures(share, seed=1, name="minirocket_difference")(
                     difference["series"], lengths=difference["length"]),
             ])
-        else:
-            rocket = MiniRocketFeatures(minirocket_features, name="minirocket")(
-                x, lengths=lengths)
         if minirocket_head in ("ridge", "joined_ridge"):
             ridge = RidgeClassifier(num_classes, dtype="float32", name="minirocket_ridge")(rocket)
         if minirocket_dropout and minirocket_head != "ridge":  # not trained on there
