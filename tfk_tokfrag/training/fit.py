@@ -27,18 +27,30 @@ def compile_classifier(
     total_steps: int,
     learning_rate: float = 1e-3,
     weight_decay: float = 1e-4,
+    ema_momentum: float | None = None,
     jit_compile: bool | str = "auto",
 ) -> keras.Model:
     """Compiles a logits classifier with AdamW and a cosine learning-rate decay.
 
     Loss: sparse categorical cross-entropy from logits; metric: accuracy.
     `total_steps` (epochs x steps per epoch) sets the length of the cosine decay.
+    With `ema_momentum`, the optimizer keeps an exponential moving average of the
+    weights, which `fit` puts in the model's weights when it ends.
     """
     if total_steps < 1:
         raise ValueError(f"total_steps must be >= 1. Received: total_steps={total_steps}")
+    if ema_momentum is not None and not 0.0 < ema_momentum < 1.0:
+        raise ValueError(
+            f"ema_momentum must be None or in (0, 1). Received: ema_momentum={ema_momentum}"
+        )
     schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=total_steps)
     model.compile(
-        optimizer=keras.optimizers.AdamW(schedule, weight_decay=weight_decay),
+        optimizer=keras.optimizers.AdamW(
+            schedule,
+            weight_decay=weight_decay,
+            use_ema=ema_momentum is not None,
+            ema_momentum=0.99 if ema_momentum is None else ema_momentum,
+        ),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")],
         jit_compile=jit_compile,
@@ -67,6 +79,7 @@ def fit_classifier(
     callbacks: list | None = None,
     learning_rate: float = 1e-3,
     weight_decay: float = 1e-4,
+    ema_momentum: float | None = None,
     jit_compile: bool | str = "auto",
     verbose: int | str = 1,
     initial_epoch: int = 0,
@@ -85,7 +98,8 @@ def fit_classifier(
     every `update_freq` steps (learning rate included), weight histograms, the
     hyperparameters (HParams plugin), pictures of what the tokenizers make of
     `sample_inputs`, and a confusion matrix of `validation_data` after each epoch.
-    `verbose=1` shows Keras' progress bar.
+    `verbose=1` shows Keras' progress bar. `ema_momentum`: `compile_classifier`'s
+    moving average of the weights (off by default).
     """
     train_data = select_model_inputs(train_data, model)
     if validation_data is not None:
@@ -96,6 +110,7 @@ def fit_classifier(
         total_steps=max(1, epochs * steps_per_epoch(train_data)),
         learning_rate=learning_rate,
         weight_decay=weight_decay,
+        ema_momentum=ema_momentum,
         jit_compile=jit_compile,
     )
     callbacks = list(callbacks or [])
