@@ -126,6 +126,8 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--batch-size", type=_POSITIVE_INT)
     train.add_argument("--learning-rate", type=_POSITIVE_FLOAT)
     train.add_argument("--weight-decay", type=_NON_NEGATIVE_FLOAT)
+    train.add_argument("--validation-freq", type=_POSITIVE_INT, metavar="N",
+                       help="evaluate the test split every N epochs (default: the recipe's)")
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                        help="override a builder argument, e.g. --set dropout=0.2")
     train.add_argument("--logdir", help="TensorBoard log folder (default runs/MODEL)")
@@ -240,6 +242,7 @@ def _cmd_train(args) -> int:
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         weight_decay=args.weight_decay,
+        validation_freq=args.validation_freq,
         overrides=overrides,
         logdir=logdir,
         export=args.export,

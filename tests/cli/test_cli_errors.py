@@ -61,6 +61,8 @@ def _one_line_error(capsys) -> str:
          ["argument --learning-rate: expected a positive number, received 'nan'"]),
         (["train", "conv_net_digits", "--batch-size", "two"],
          ["argument --batch-size: expected a positive int, received 'two'"]),
+        (["train", "conv_net_digits", "--validation-freq", "0"],
+         ["argument --validation-freq: expected a positive int, received '0'"]),
         (["predict", "zoo:conv_net_digits", "x.png", "--top", "-2"],
          ["argument --top: expected a positive int, received '-2'"]),
         (["predict", "zoo:conv_net_digits", "x.png", "--top", "0"],

@@ -10,6 +10,7 @@ import tensorflow_datasets as tfds
 
 from tfk_tokfrag.export import load_metadata
 from tfk_tokfrag.models import get_model
+from tfk_tokfrag.monitoring import ConfusionMatrixCallback, monitoring_callbacks
 from tfk_tokfrag.training import (
     compile_classifier,
     fit_classifier,
@@ -96,6 +97,7 @@ def test_an_output_folder_that_cannot_be_written_fails_before_training(tmp_path,
     ({"learning_rate": 0.0}, "learning_rate must be a finite number > 0"),
     ({"learning_rate": float("nan")}, "learning_rate must be a finite number > 0"),
     ({"weight_decay": -0.1}, "weight_decay must be a finite number >= 0"),
+    ({"validation_freq": 0}, "validation_freq must be a positive int"),
     ({"max_steps_per_epoch": 0}, "max_steps_per_epoch must be None or a positive int"),
 ])
 def test_bad_recipes_are_refused_before_anything_runs(arguments, message, tmp_path):
@@ -134,3 +136,20 @@ def test_fit_classifier_refuses_an_ema_momentum_outside_0_1(ema_momentum):
     with pytest.raises(ValueError, match=f"ema_momentum must be None or in \\(0, 1\\). "
                                          f"Received: ema_momentum={ema_momentum}"):
         compile_classifier(model, total_steps=1, ema_momentum=ema_momentum)
+
+
+def test_fit_classifier_evaluates_the_validation_data_every_validation_freq_epochs(tmp_path):
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    x = np.eye(3, dtype="float32").repeat(2, axis=0)
+    data = tf.data.Dataset.from_tensor_slices((x, np.arange(6) % 2)).batch(3)
+    history = fit_classifier(model, data, epochs=6, validation_data=data, validation_freq=3,
+                             logdir=str(tmp_path / "run"), jit_compile=False, verbose=0)
+    assert len(history.history["loss"]) == 6
+    assert len(history.history["val_loss"]) == 2  # after epochs 3 and 6
+    # ... and the confusion matrix is drawn on the same epochs.
+    callbacks = monitoring_callbacks(tmp_path / "other", validation_data=data, validation_freq=3)
+    assert [c.freq for c in callbacks if isinstance(c, ConfusionMatrixCallback)] == [3]
+    with pytest.raises(ValueError, match="validation_freq must be a positive int"):
+        fit_classifier(model, data, epochs=1, validation_freq=0, verbose=0)

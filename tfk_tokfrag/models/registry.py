@@ -24,7 +24,8 @@ class ZooEntry:
         dataset: the dataset it is trained on (a `tfk_tokfrag.data` name).
         task: a short description of the task, for the catalogue.
         training: the recipe: `epochs`, `batch_size`, `learning_rate`,
-            `weight_decay`.
+            `weight_decay`, `validation_freq` (evaluate the test split every this
+            many epochs during training).
         description: one paragraph for the model card.
         anchors: names of `tfk_tokfrag.baselines` the catalogue measures in the same
             run and prints on the card: what a user would otherwise pick.
@@ -47,6 +48,7 @@ DEFAULT_TRAINING = {
     "batch_size": 32,
     "learning_rate": 1e-3,
     "weight_decay": 1e-4,
+    "validation_freq": 1,
 }
 
 

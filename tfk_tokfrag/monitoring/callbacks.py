@@ -51,6 +51,7 @@ def monitoring_callbacks(
     update_freq: int | str = 10,
     histogram_freq: int = 1,
     token_pictures_every_n_epochs: int = 0,
+    validation_freq: int = 1,
 ) -> list[keras.callbacks.Callback]:
     """The TensorBoard callbacks of a training run, to pass to `model.fit`.
 
@@ -66,7 +67,8 @@ def monitoring_callbacks(
       `TemporalFragmenter` and `WordTokenizer` layers see for those inputs, at
       train begin; skipped when `model` has none of them;
     - `ConfusionMatrixCallback` (with `validation_data`): the validation confusion
-      matrix after each epoch; skipped when `model` is not a one-output classifier;
+      matrix after every `validation_freq`-th epoch; skipped when `model` is not a
+      one-output classifier;
     - `HParamsCallback` (with `hparams`): the run's hyperparameters and final
       metrics for the HParams tab.
 
@@ -86,6 +88,8 @@ def monitoring_callbacks(
         histogram_freq: weight histograms every this many epochs (0: none).
         token_pictures_every_n_epochs: redraw the token pictures every n epochs
             (0: at train begin only).
+        validation_freq: draw the confusion matrix every this many epochs (as
+            `model.fit`'s `validation_freq`).
 
     Returns:
         A list of callbacks, Keras' `TensorBoard` first.
@@ -112,7 +116,8 @@ def monitoring_callbacks(
             TokenPictures(logdir, sample_inputs, every_n_epochs=token_pictures_every_n_epochs)
         )
     if validation_data is not None and (model is None or _is_classifier(model)):
-        callbacks.append(ConfusionMatrixCallback(logdir, validation_data, class_names))
+        callbacks.append(ConfusionMatrixCallback(logdir, validation_data, class_names,
+                                                 freq=validation_freq))
     if hparams is not None:
         callbacks.append(HParamsCallback(logdir, hparams))
     return callbacks

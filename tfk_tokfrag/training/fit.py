@@ -7,7 +7,7 @@ import os
 import keras
 import tensorflow as tf
 
-from tfk_tokfrag import _keras_internals
+from tfk_tokfrag import _keras_internals, _validation
 from tfk_tokfrag.models import adapt_model
 from tfk_tokfrag.monitoring import monitoring_callbacks
 from tfk_tokfrag.training.model_inputs import select_model_inputs
@@ -75,6 +75,7 @@ def fit_classifier(
     *,
     epochs: int,
     validation_data: tf.data.Dataset | None = None,
+    validation_freq: int = 1,
     logdir: str | os.PathLike | None = None,
     callbacks: list | None = None,
     learning_rate: float = 1e-3,
@@ -97,10 +98,15 @@ def fit_classifier(
     With `logdir`, `monitoring_callbacks` log to TensorBoard: scalars per epoch and
     every `update_freq` steps (learning rate included), weight histograms, the
     hyperparameters (HParams plugin), pictures of what the tokenizers make of
-    `sample_inputs`, and a confusion matrix of `validation_data` after each epoch.
-    `verbose=1` shows Keras' progress bar. `ema_momentum`: `compile_classifier`'s
-    moving average of the weights (off by default).
+    `sample_inputs`, and a confusion matrix of `validation_data`.
+
+    `validation_data` is evaluated (and its confusion matrix drawn) after every
+    `validation_freq`-th epoch: with many short epochs, evaluating a larger test set
+    after each one can cost more than the training. `verbose=1` shows Keras' progress
+    bar. `ema_momentum`: `compile_classifier`'s moving average of the weights (off by
+    default).
     """
+    _validation.positive_int("validation_freq", validation_freq)
     train_data = select_model_inputs(train_data, model)
     if validation_data is not None:
         validation_data = select_model_inputs(validation_data, model)
@@ -123,11 +129,13 @@ def fit_classifier(
             class_names=class_names,
             hparams=hparams,
             update_freq=update_freq,
+            validation_freq=validation_freq,
         )
     return model.fit(
         train_data,
         epochs=epochs,
         validation_data=validation_data,
+        validation_freq=validation_freq,
         callbacks=callbacks,
         verbose=verbose,
         initial_epoch=initial_epoch,

@@ -103,6 +103,7 @@ def train_model(
     batch_size: int | None = None,
     learning_rate: float | None = None,
     weight_decay: float | None = None,
+    validation_freq: int | None = None,
     overrides: dict | None = None,
     logdir: str | None = None,
     export: str | None = None,
@@ -123,6 +124,8 @@ def train_model(
     """Trains the zoo entry `model_name` with `model.fit`, resumably, and exports it.
 
     Everything not given comes from the entry's recipe (`get_entry(name).training`).
+    The test split is evaluated after every `validation_freq`-th epoch (the recipe's)
+    and once more at the end, for the result.
     With `checkpoint_dir`, the training state is backed up atomically every epoch
     (and every `checkpoint_every_steps` steps if given); a run killed at any point and
     started again with the same arguments resumes from the last backup. The trained
@@ -161,12 +164,14 @@ def train_model(
         ("batch_size", batch_size),
         ("learning_rate", learning_rate),
         ("weight_decay", weight_decay),
+        ("validation_freq", validation_freq),
     ):
         if value is not None:
             recipe[key] = value
     dataset = dataset or entry.dataset
     _validation.positive_int("epochs", recipe["epochs"])
     _validation.positive_int("batch_size", recipe["batch_size"])
+    _validation.positive_int("validation_freq", recipe["validation_freq"])
     rate, decay = recipe["learning_rate"], recipe["weight_decay"]
     if not (_is_finite(rate) and rate > 0):
         raise ValueError(f"learning_rate must be a finite number > 0. Received: "
@@ -291,6 +296,7 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
             train,
             epochs=recipe["epochs"],
             validation_data=test,
+            validation_freq=recipe["validation_freq"],
             logdir=files.path(logdir),
             callbacks=all_callbacks,
             learning_rate=recipe["learning_rate"],
