@@ -98,3 +98,18 @@ def test_missing_tfds_dataset_is_not_downloaded(tmp_path):
         load_dataset("mnist", data_dir=tmp_path)
     assert str(tmp_path) in str(error.value)
     assert not (tmp_path / "downloads").exists()
+
+
+def test_offline_dataset_prepares_in_tfds_default_folder(tmp_path, monkeypatch):
+    """No `data_dir` and no `$TFK_TOKFRAG_DATA_DIR`: TFDS's default folder (a fresh
+    machine's `~/tensorflow_datasets`) is created, locked and prepared."""
+    from tensorflow_datasets.core import constants
+
+    default = tmp_path / "tensorflow_datasets"
+    monkeypatch.delenv("TFK_TOKFRAG_DATA_DIR", raising=False)
+    monkeypatch.setattr(constants, "DATA_DIR", str(default))
+    test = load_dataset("digits", "test", batch_size=400)
+    images, labels = next(iter(test))
+    assert images.shape[0] == labels.shape[0] > 0
+    assert (default / ".digits.prepare.lock").exists()
+    assert tfds.builder("digits", data_dir=str(default)).is_prepared()

@@ -85,7 +85,8 @@ def _builder(entry: DatasetEntry, data_dir, download: bool) -> tfds.core.Dataset
     offline = entry.source == "offline"  # generated locally
     if builder.is_prepared() or not (offline or (download and entry.name not in _READ_FROM_FILES)):
         return builder
-    with _preparing(data_dir, entry.tfds_name):
+    # The builder's folder: TFDS's default (~/tensorflow_datasets) when none is given.
+    with _preparing(os.fspath(builder.data_dir_root), entry.tfds_name):
         builder = tfds.builder(entry.tfds_name, data_dir=data_dir)  # another may have
         if not builder.is_prepared():
             builder.download_and_prepare(download_config=_QUIET_PREPARE if offline else None)
