@@ -59,6 +59,11 @@ CANDIDATES = {
     "ngrams3": ({"text_ngrams": 3}, 8),
     # An exponential moving average of the weights (the optimizer's, swapped in at the end).
     "ema0.99": ({}, 8, {"ema_momentum": 0.99}),
+    # The recipe's learning rate and batch size (1e-3, 32).
+    "lr3e-3": ({}, 8, {"learning_rate": 3e-3}),
+    "lr3e-4": ({}, 8, {"learning_rate": 3e-4}),
+    "bs16": ({}, 8, {"batch_size": 16}),
+    "bs64": ({}, 8, {"batch_size": 64}),
 }
 
 
