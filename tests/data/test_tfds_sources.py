@@ -113,3 +113,25 @@ def test_offline_dataset_prepares_in_tfds_default_folder(tmp_path, monkeypatch):
     assert images.shape[0] == labels.shape[0] > 0
     assert (default / ".digits.prepare.lock").exists()
     assert tfds.builder("digits", data_dir=str(default)).is_prepared()
+
+
+def _dataset_ops(ds):
+    graph = tf.compat.v1.GraphDef.FromString(ds._as_serialized_graph().numpy())
+    return {node.op for node in graph.node}
+
+
+def test_read_split_leaves_caching_to_the_pipeline(offline_data_dir):
+    """TFDS would cache a small split itself (a second copy next to `batch_pipeline`'s,
+    and a warning on every partial read); `read_split` turns that off."""
+    from tfk_tokfrag.data import read_split
+
+    builder = tfds.builder("digits", data_dir=offline_data_dir)
+    examples = read_split(builder, "test")
+    pairs = read_split(builder, "test", as_supervised=True)
+    assert not any("Cache" in op for op in _dataset_ops(examples) | _dataset_ops(pairs))
+    first = next(iter(examples))
+    image, label = next(iter(pairs))
+    np.testing.assert_array_equal(image, first["image"])
+    assert int(label) == int(first["label"])
+    assert any("Cache" in op for op in _dataset_ops(load_dataset(
+        "digits", "test", batch_size=8, data_dir=offline_data_dir)))  # the pipeline's own

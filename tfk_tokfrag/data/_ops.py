@@ -6,10 +6,16 @@ import os
 from collections.abc import Iterable
 
 import tensorflow as tf
+import tensorflow_datasets as tfds
 
 from tfk_tokfrag import _validation
 
 DATA_DIR_ENV = "TFK_TOKFRAG_DATA_DIR"
+
+# Our pipelines cache what fits in memory themselves (`batch_pipeline(cache=True)`), so
+# TFDS's own cache of small datasets is off: it would hold a second copy, and every
+# partial read of a split (a peek at one batch) warns that the cache was discarded.
+_READ_CONFIG = tfds.ReadConfig(try_autocache=False)
 
 
 def default_data_dir(data_dir: str | os.PathLike | None) -> str | None:
@@ -117,3 +123,32 @@ def decode_frames(encoded: tf.Tensor, channels: int) -> tf.Tensor:
         encoded,
         fn_output_signature=tf.TensorSpec([None, None, channels], tf.uint8),
     )
+
+
+def read_split(
+    builder: tfds.core.DatasetBuilder,
+    split: str,
+    decoders: dict | None = None,
+    *,
+    as_supervised: bool = False,
+) -> tf.data.Dataset:
+    """`builder.as_dataset(split)` in file order; a missing dataset says how to get it.
+
+    For `examples` functions: the TFDS examples of a prepared builder, as dicts of
+    features (`decoders`, e.g. `{"video": tfds.decode.SkipDecoding()}`, as TFDS takes),
+    or TFDS's `(input, label)` pairs with `as_supervised`. Not cached by TFDS (the
+    pipeline decides what to cache).
+
+    Raises:
+        FileNotFoundError: the dataset is not prepared in the builder's `data_dir`.
+    """
+    try:
+        return builder.as_dataset(split=split, decoders=decoders, shuffle_files=False,
+                                  as_supervised=as_supervised, read_config=_READ_CONFIG)
+    except AssertionError as error:  # TFDS's "could not find data in ..."
+        raise FileNotFoundError(
+            f"TFDS dataset {builder.name!r} is not prepared in {builder.data_dir_root}. "
+            f"Prepare it with TensorFlow Datasets (`tfds.builder({builder.name!r}, "
+            "data_dir=...).download_and_prepare()`), point data_dir (or "
+            f"${DATA_DIR_ENV}) at the folder that holds it, or pass download=True."
+        ) from error

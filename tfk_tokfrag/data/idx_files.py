@@ -266,7 +266,7 @@ def fashion_mnist_examples(
                 "(`tfds.builder('fashion_mnist', data_dir=...).download_and_prepare()`) "
                 f"and point data_dir (or ${_ops.DATA_DIR_ENV}) at it."
             )
-        ds = builder.as_dataset(split=split, shuffle_files=False).map(
+        ds = _ops.read_split(builder, split).map(
             lambda ex: (ex["image"], ex["label"]), num_parallel_calls=tf.data.AUTOTUNE
         )
     if size is not None:

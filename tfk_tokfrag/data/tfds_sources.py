@@ -25,6 +25,7 @@ import tensorflow as tf
 import tensorflow_datasets as tfds
 
 from tfk_tokfrag.data import _ops
+from tfk_tokfrag.data._ops import read_split
 from tfk_tokfrag.data.builders import digit_scenes, digits, moving_digits
 from tfk_tokfrag.data.digits import DEFAULT_SEED, DIGITS_CLASS_NAMES
 from tfk_tokfrag.data.idx_files import (
@@ -91,28 +92,6 @@ def _builder(entry: DatasetEntry, data_dir, download: bool) -> tfds.core.Dataset
         if not builder.is_prepared():
             builder.download_and_prepare(download_config=_QUIET_PREPARE if offline else None)
     return builder
-
-
-def read_split(
-    builder: tfds.core.DatasetBuilder, split: str, decoders: dict | None = None
-) -> tf.data.Dataset:
-    """`builder.as_dataset(split)` in file order; a missing dataset says how to get it.
-
-    For `examples` functions: the TFDS examples of a prepared builder, as dicts of
-    features (`decoders`, e.g. `{"video": tfds.decode.SkipDecoding()}`, as TFDS takes).
-
-    Raises:
-        FileNotFoundError: the dataset is not prepared in the builder's `data_dir`.
-    """
-    try:
-        return builder.as_dataset(split=split, decoders=decoders, shuffle_files=False)
-    except AssertionError as error:  # TFDS's "could not find data in ..."
-        raise FileNotFoundError(
-            f"TFDS dataset {builder.name!r} is not prepared in {builder.data_dir_root}. "
-            f"Prepare it with TensorFlow Datasets (`tfds.builder({builder.name!r}, "
-            "data_dir=...).download_and_prepare()`), point data_dir (or "
-            f"${_ops.DATA_DIR_ENV}) at the folder that holds it, or pass download=True."
-        ) from error
 
 
 def tfds_examples(
