@@ -94,6 +94,7 @@ def _number(kind, check, expected: str):
 _POSITIVE_INT = _number(int, lambda v: v > 0, "a positive int")
 _POSITIVE_FLOAT = _number(float, lambda v: v > 0, "a positive number")
 _NON_NEGATIVE_FLOAT = _number(float, lambda v: v >= 0, "a number >= 0")
+_FRACTION = _number(float, lambda v: 0 < v < 1, "a fraction in (0, 1), e.g. 0.2")
 _PORT = _number(int, lambda v: 0 <= v <= 65535, "a port in [0, 65535]")
 _JPEG_QUALITY = _number(int, lambda v: 1 <= v <= 100, "a JPEG quality in [1, 100]")
 
@@ -141,6 +142,9 @@ def _build_parser() -> argparse.ArgumentParser:
     train.add_argument("--jit-compile", action="store_true", help="compile with XLA")
     train.add_argument("--max-steps-per-epoch", type=_POSITIVE_INT, help="cap steps (quick runs)")
     train.add_argument("--data-dir", help="TFDS data folder")
+    train.add_argument("--holdout", type=_FRACTION, metavar="FRACTION",
+                       help="a folder of class folders without split folders: the fraction of each "
+                            "class's files held out as the test split, e.g. 0.2")
     train.add_argument("--verbose", type=int, default=1, choices=(0, 1, 2))
     train.add_argument("--deterministic", action="store_true",
                        help="op determinism: same seed, same weights (slower)")
@@ -164,6 +168,9 @@ def _build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--batch-size", type=_POSITIVE_INT, default=128)
     evaluate.add_argument("--seed", type=int, default=42)
     evaluate.add_argument("--data-dir")
+    evaluate.add_argument("--holdout", type=_FRACTION, metavar="FRACTION",
+                          help="the fraction --holdout held out in training (the test "
+                               "split of a folder without split folders)")
 
     export = sub.add_parser("export", help="export a .keras file as a SavedModel")
     export.add_argument("model", help="a .keras file (e.g. CHECKPOINT_DIR/model.keras) or "
@@ -258,6 +265,7 @@ def _cmd_train(args) -> int:
         strategy=args.strategy,
         peer_timeout=args.peer_timeout,
         data_service=args.data_service,
+        holdout=args.holdout,
     )
     if result.initial_epoch:
         print(f"Resumed from the backup of epoch {result.initial_epoch}.")
@@ -313,7 +321,7 @@ def _cmd_evaluate(args) -> int:
         raise CliError(f"expected a .keras file or a SavedModel folder: {args.model}")
     model = _load_keras_model(args.model) if _is_keras_model(args.model) else None
     data = load_dataset(args.dataset, args.split, args.batch_size, seed=args.seed,
-                        data_dir=args.data_dir, shuffle=False)
+                        data_dir=args.data_dir, shuffle=False, holdout=args.holdout)
     if model is None:
         accuracy = evaluate_saved_model(args.model, data)
     else:

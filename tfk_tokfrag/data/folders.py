@@ -116,6 +116,7 @@ def folder_examples(
     on_error: str = "raise",
     channels: int | None = None,
     input_context: tf.distribute.InputContext | None = None,
+    holdout: float | None = None,
 ) -> tf.data.Dataset:
     """Unbatched `(inputs, label)` of a path's split, its format detected (see above).
 
@@ -142,6 +143,9 @@ def folder_examples(
         input_context: sharded TFRecords only: read the files of this input
             pipeline (`read_tfrecords`); other formats are split by a strategy's data
             sharding instead.
+        holdout: class folders without split folders: the fraction of each class's
+            files that is the `"test"` split, the rest being `"train"`
+            (`class_folders.resolve_split`).
     """
     if input_context is not None and not is_tfrecord_source(root):
         raise ValueError(
@@ -150,6 +154,12 @@ def folder_examples(
         )
     if channels is not None and channels not in (1, 3):
         raise ValueError(f"channels must be None, 1 or 3. Received: channels={channels!r}")
+    if holdout is not None and (
+            is_tfrecord_source(root) or is_ts_source(root) or is_idx_folder(root)):
+        raise ValueError(
+            f"holdout splits class folders without split folders; {os.fspath(root)!r} "
+            "is TFRecords, a .ts archive or an IDX folder, which have their own splits."
+        )
     if is_tfrecord_source(root):
         if class_names is not None:
             raise ValueError("class_names does not apply to TFRecords: they store labels.")
@@ -159,21 +169,21 @@ def folder_examples(
         return ts_examples(root, split, return_lengths=return_lengths, class_names=class_names)[0]
     if is_idx_folder(root):
         return idx_folder(root, split, image_size=image_size, class_names=class_names)[0]
-    root = resolve_split(root, split)
+    root, part = resolve_split(root, split, holdout)
     kind = detect_kind(root)
     if kind == "image":
         return image_folder(root, image_size=image_size, class_names=class_names,
-                            channels=channels, on_error=on_error)[0]
+                            channels=channels, on_error=on_error, holdout_part=part)[0]
     if kind == "text":
-        return text_folder(root, class_names=class_names)[0]
+        return text_folder(root, class_names=class_names, holdout_part=part)[0]
     if kind == "audio":
         ds, _ = audio_folder(root, sample_rate=sample_rate, num_samples=num_samples,
-                             class_names=class_names, on_error=on_error)
+                             class_names=class_names, on_error=on_error, holdout_part=part)
         with_length = audio_with_length
     else:
         ds, _ = video_folder(root, image_size=image_size, num_frames=num_frames,
                              class_names=class_names, fps=fps, on_error=on_error,
-                             channels=channels)
+                             channels=channels, holdout_part=part)
         with_length = _ops.video_with_length
     if return_lengths:
         ds = ds.map(lambda x, y: (with_length(x), y), num_parallel_calls=tf.data.AUTOTUNE)

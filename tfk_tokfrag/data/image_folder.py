@@ -93,6 +93,7 @@ def image_folder(
     channels: int | None = None,
     class_names: Sequence[str] | None = None,
     on_error: str = "raise",
+    holdout_part: tuple[str, float] | None = None,
 ) -> tuple[tf.data.Dataset, list[str]]:
     """Unbatched `(image uint8 (H, W, C), label int64)` from `root/<class>/*.png|jpg`.
 
@@ -109,12 +110,15 @@ def image_folder(
             leaves it out, and the skipped files are counted and listed in one
             `TokfragWarning` at the end of the first pass (the dataset's cardinality is
             then unknown).
+        holdout_part: `(split, fraction)`: only the files of that split ("train" or
+            "test") of a holdout of each class (`class_folders.in_holdout_part`).
 
     Returns:
         `(dataset, class_names)`.
     """
     check_on_error(on_error)
-    paths, labels, class_names = scan_files(root, IMAGE_SUFFIXES, class_names, "image")
+    paths, labels, class_names = scan_files(root, IMAGE_SUFFIXES, class_names, "image",
+                                            holdout_part)
     report = SkipReport(len(paths), "image files") if on_error == "skip" else None
     height, width, channels = first_image_shape(paths, channels, report=report)
     size = _ops.as_size(image_size) or (height, width)

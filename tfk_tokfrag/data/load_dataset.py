@@ -10,6 +10,7 @@ import tensorflow as tf
 from tfk_tokfrag import _validation
 from tfk_tokfrag.data import registry
 from tfk_tokfrag.data._bad_files import check_on_error
+from tfk_tokfrag.data.class_folders import check_holdout
 from tfk_tokfrag.data.digits import DEFAULT_SEED
 from tfk_tokfrag.data.folders import folder_examples
 from tfk_tokfrag.data.pipeline import (  # noqa: F401 (their old home)
@@ -44,6 +45,7 @@ def load_dataset(
     on_error: str = "raise",
     channels: int | None = None,
     input_context: tf.distribute.InputContext | None = None,
+    holdout: float | None = None,
 ) -> tf.data.Dataset:
     """A batched, prefetched `tf.data.Dataset` of `(inputs, label)` for training.
 
@@ -87,7 +89,8 @@ def load_dataset(
         name_or_path: a name from `list_datasets()`, or a path in one of the formats
             above (see `tfk_tokfrag.data.folders`; the format is detected).
         split: `"train"`, `"test"`, ... For folders: `root/<split>/` if the folder has
-            split folders, else the whole folder is the `"train"` split.
+            split folders, else the whole folder is the `"train"` split (or, with
+            `holdout`, `"train"` and `"test"` are parts of it).
         batch_size: examples per batch.
         shuffle: shuffle the examples; default `True` for `"train"` splits only.
         seed: the shuffling seed (and the moving_mnist permutations).
@@ -130,6 +133,11 @@ def load_dataset(
             whole files (`input_pipeline_id`, `input_pipeline_id + n`, ... of the
             sorted shards; `tf.distribute.InputContext`), as each worker of a cluster
             does in `train_model`.
+        holdout: class folders without split folders: the fraction of each class's
+            files that forms the `"test"` split (e.g. `0.2`); `"train"` is the rest,
+            `"all"` everything. Files are assigned by a hash of their names (the
+            same on every machine, stratified by class, no seed; see
+            `class_folders.in_holdout_part`), so the two splits never share a file.
 
     Returns:
         A `tf.data.Dataset` of `(inputs, label)` batches.
@@ -144,6 +152,7 @@ def load_dataset(
     _validation.positive_int("batch_size", batch_size)
     _validation.positive_int("shuffle_buffer", shuffle_buffer, allow_none=True)
     check_on_error(on_error)
+    check_holdout(holdout)
     if shuffle is None:
         shuffle = split.split("[")[0] == "train"
 
@@ -161,8 +170,12 @@ def load_dataset(
             on_error=on_error,
             channels=channels,
             input_context=input_context,
+            holdout=holdout,
         )
     else:
+        if holdout is not None:
+            raise ValueError("holdout only applies to folders without split folders, "
+                             "not to named datasets (they have their splits).")
         if class_names is not None:
             raise ValueError("class_names only applies to folders, not to named datasets.")
         if channels is not None:

@@ -22,7 +22,7 @@ import tensorflow as tf
 
 from tfk_tokfrag.data import _ops
 from tfk_tokfrag.data._bad_files import SkipReport, check_on_error, name_decoding_errors
-from tfk_tokfrag.data.class_folders import class_folders, list_files
+from tfk_tokfrag.data.class_folders import Holdout, class_folders, in_holdout_part, list_files
 from tfk_tokfrag.data.image_folder import IMAGE_SUFFIXES, first_image_shape, image_problem
 from tfk_tokfrag.data.video_files import (
     VIDEO_FILE_SUFFIXES,
@@ -49,8 +49,22 @@ def _npy_shape(path: str) -> tuple[int, ...]:
     return shape
 
 
-def scan_clips(root, class_names, report: SkipReport | None = None):
-    """`(frame clips, npy clips, video files, class_names)`, clips as `(paths, label)`.
+def _clip_entries(folder: str) -> list[str]:
+    """The names in a class folder that are clips: frame folders, `.npy` files and
+    video files (sorted)."""
+    def is_clip(entry):
+        path = os.path.join(folder, entry)
+        if os.path.isdir(path):
+            return not entry.startswith(".")
+        return entry.lower().endswith(CLIP_SUFFIXES) or (
+            entry.lower().endswith(VIDEO_FILE_SUFFIXES) and os.path.isfile(path))
+    return [entry for entry in sorted(os.listdir(folder)) if is_clip(entry)]
+
+
+def scan_clips(root, class_names, report: SkipReport | None = None,
+               part: Holdout | None = None):
+    """`(frame clips, npy clips, video files, class_names)`, clips as `(paths, label)`
+    (of the holdout `part` only, when given: `in_holdout_part`).
 
     `.npy` headers are read here: a bad one raises naming the file, or with `report`
     ("skip") is left out and reported.
@@ -58,9 +72,13 @@ def scan_clips(root, class_names, report: SkipReport | None = None):
     folders, class_names = class_folders(root, class_names)
     frame_clips, npy_clips, file_clips = [], [], []  # ([frame paths] or path, label)
     for label, folder in enumerate(folders):
-        entries = sorted(os.listdir(folder))
-        clips = 0
-        for entry in entries:
+        entries = _clip_entries(folder)
+        if not entries:  # (a bad clip counts: the folder is not empty, its clip is bad)
+            raise ValueError(
+                f"Class folder {folder} has no clips: expected folders of frame images "
+                "or .npy files, or video files (" + " ".join(VIDEO_FILE_SUFFIXES) + ")."
+            )
+        for entry in [entries[i] for i in in_holdout_part(entries, part)]:
             path = os.path.join(folder, entry)
             if os.path.isdir(path) and not entry.startswith("."):
                 frames = list_files(path, IMAGE_SUFFIXES)
@@ -69,9 +87,7 @@ def scan_clips(root, class_names, report: SkipReport | None = None):
                         f"Clip folder {path} has no frames ({', '.join(IMAGE_SUFFIXES)})."
                     )
                 frame_clips.append((frames, label))
-                clips += 1
             elif entry.lower().endswith(CLIP_SUFFIXES):
-                clips += 1  # a bad one too: the folder is not empty, its clip is bad
                 try:
                     _npy_shape(path)
                 except ValueError as error:
@@ -80,14 +96,8 @@ def scan_clips(root, class_names, report: SkipReport | None = None):
                     report.add(path, error)
                     continue
                 npy_clips.append((path, label))
-            elif entry.lower().endswith(VIDEO_FILE_SUFFIXES) and os.path.isfile(path):
+            else:
                 file_clips.append((path, label))
-                clips += 1
-        if not clips:
-            raise ValueError(
-                f"Class folder {folder} has no clips: expected folders of frame images "
-                "or .npy files, or video files (" + " ".join(VIDEO_FILE_SUFFIXES) + ")."
-            )
     return frame_clips, npy_clips, file_clips, class_names
 
 
@@ -121,6 +131,7 @@ def video_folder(
     class_names: Sequence[str] | None = None,
     fps: float | None = None,
     on_error: str = "raise",
+    holdout_part: tuple[str, float] | None = None,
 ) -> tuple[tf.data.Dataset, list[str]]:
     """Unbatched `(video uint8 (T, H, W, C), label int64)` from clips per class folder.
 
@@ -144,6 +155,8 @@ def video_folder(
             leaves it out, and the skipped clips are counted and listed in one
             `TokfragWarning` per kind (`.npy` files when scanned, frame folders and
             video files at the end of the first pass).
+        holdout_part: `(split, fraction)`: only the clips of that split ("train" or
+            "test") of a holdout of each class (`class_folders.in_holdout_part`).
 
     Returns:
         `(dataset, class_names)`.
@@ -153,7 +166,8 @@ def video_folder(
     check_on_error(on_error)
     skip = on_error == "skip"
     npy_report = SkipReport(0, "clip files (.npy)") if skip else None
-    frame_clips, npy_clips, file_clips, class_names = scan_clips(root, class_names, npy_report)
+    frame_clips, npy_clips, file_clips, class_names = scan_clips(root, class_names, npy_report,
+                                                                holdout_part)
     if npy_report is not None:
         npy_report.total = len(npy_clips) + len(npy_report.problems)
         npy_report.warn_once()

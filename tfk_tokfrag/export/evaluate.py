@@ -38,6 +38,9 @@ def check_inputs_fit(
     the dataset are ignored.
     """
     given = dataset.element_spec[0]
+    if signature.is_dict and not isinstance(given, dict) and len(signature.specs) > 1:
+        raise ValueError(f"The model takes the inputs {signature.names}; the dataset gives "
+                         "one unnamed input.")
     for spec in signature.specs:
         actual = given.get(spec.name) if isinstance(given, dict) else given
         if actual is None:
@@ -66,7 +69,8 @@ def evaluate_saved_model(saved_model, dataset: tf.data.Dataset) -> Accuracy:
     The artifact is called through its `serve` endpoint with plain TensorFlow (no
     Keras), on the raw inputs, as a server would. A dataset with more named inputs
     than the artifact takes (e.g. `digit_scenes` for an image-only model) gives it
-    only its own.
+    only its own; unnamed inputs (e.g. a text folder's strings) go to an artifact
+    with one named input (`{"text": ...}`) under that name.
 
     Args:
         saved_model: the SavedModel folder, or the object `tf.saved_model.load`
@@ -82,8 +86,11 @@ def evaluate_saved_model(saved_model, dataset: tf.data.Dataset) -> Accuracy:
         artifact, signature = saved_model, None
     correct = total = 0
     for inputs, labels in dataset:
-        if signature is not None and signature.is_dict and isinstance(inputs, dict):
-            inputs = {name: inputs[name] for name in signature.names}
+        if signature is not None and signature.is_dict:
+            if isinstance(inputs, dict):
+                inputs = {name: inputs[name] for name in signature.names}
+            else:  # one unnamed input (e.g. a text folder) for a one-input model
+                inputs = {signature.names[0]: inputs}
         predicted = artifact.serve(inputs)["class_id"].numpy()
         correct += int(np.sum(predicted == labels.numpy()))
         total += len(predicted)

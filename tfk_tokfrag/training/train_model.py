@@ -14,6 +14,7 @@ import tensorflow as tf
 
 from tfk_tokfrag import _validation
 from tfk_tokfrag.data import dataset_info, load_dataset
+from tfk_tokfrag.data.class_folders import check_holdout
 from tfk_tokfrag.data.registry import is_folder
 from tfk_tokfrag.export import export_saved_model
 from tfk_tokfrag.models import adapt_model, get_entry, get_model
@@ -52,11 +53,13 @@ class TrainResult:
 
 
 def load_splits(dataset: str, batch_size: int, seed: int, data_dir: str | None = None,
-                shuffle_epoch: tf.Variable | None = None, channels: int | None = None):
+                shuffle_epoch: tf.Variable | None = None, channels: int | None = None,
+                holdout: float | None = None):
     """`(train, test, dataset_info)` batched pipelines of a named dataset or a folder
-    (`channels`: what a folder's images or videos decode to)."""
+    (`channels`: what a folder's images or videos decode to; `holdout`: the fraction
+    of a folder without split folders that is its test split)."""
     info = dataset_info(dataset)
-    options = {"seed": seed, "data_dir": data_dir, "channels": channels}
+    options = {"seed": seed, "data_dir": data_dir, "channels": channels, "holdout": holdout}
     train = load_dataset(dataset, "train", batch_size, shuffle_epoch=shuffle_epoch, **options)
     test = load_dataset(dataset, "test", max(batch_size, 128), **options)
     return train, test, info
@@ -120,10 +123,14 @@ def train_model(
     strategy=None,
     peer_timeout: float = DEFAULT_PEER_TIMEOUT,
     data_service: str | None = None,
+    holdout: float | None = None,
 ) -> TrainResult:
     """Trains the zoo entry `model_name` with `model.fit`, resumably, and exports it.
 
     Everything not given comes from the entry's recipe (`get_entry(name).training`).
+    `dataset` (default: the entry's) is a name or a path (`load_dataset`); a folder of
+    class folders without split folders needs `holdout`, the fraction of each class's
+    files kept out of training as the test split (e.g. 0.2).
     The test split is evaluated after every `validation_freq`-th epoch (the recipe's)
     and once more at the end, for the result.
     With `checkpoint_dir`, the training state is backed up atomically every epoch
@@ -180,6 +187,7 @@ def train_model(
         raise ValueError(f"weight_decay must be a finite number >= 0. Received: "
                          f"weight_decay={decay!r}")
     _validation.positive_int("max_steps_per_epoch", max_steps_per_epoch, allow_none=True)
+    check_holdout(holdout)
 
     if mixed_precision not in (None, "mixed_float16", "mixed_bfloat16"):
         raise ValueError(
@@ -208,7 +216,7 @@ def train_model(
                       mixed_precision=mixed_precision, jit_compile=jit_compile,
                       max_steps_per_epoch=max_steps_per_epoch, data_dir=data_dir,
                       callbacks=callbacks, verbose=verbose, overrides=overrides,
-                      data_service=data_service)
+                      data_service=data_service, holdout=holdout)
     finally:
         files.cleanup()
 
@@ -216,7 +224,7 @@ def train_model(
 def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, export,
            checkpoint_dir, checkpoint_every_steps, seed, mixed_precision, jit_compile,
            max_steps_per_epoch, data_dir, callbacks, verbose, overrides,
-           data_service) -> TrainResult:
+           data_service, holdout) -> TrainResult:
     scope = strategy.scope if strategy is not None else contextlib.nullcontext
     previous_policy = keras.mixed_precision.dtype_policy()
     if mixed_precision:
@@ -236,7 +244,7 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
         # The service's workers cannot read a variable of this process.
         train, test, info = load_splits(
             dataset, recipe["batch_size"], seed, data_dir, channels=channels,
-            shuffle_epoch=None if data_service else epoch_variable.variable,
+            shuffle_epoch=None if data_service else epoch_variable.variable, holdout=holdout,
         )
         train, test = select_model_inputs(train, model), select_model_inputs(test, model)
         train, test = shard_by_data(train, strategy), shard_by_data(test, strategy)
@@ -280,7 +288,7 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
     # uncached pipeline of their own: a partly read iterator over the cached `test`
     # pipeline must not exist while `fit` reads it.
     peek = load_dataset(dataset, "test", 4, seed=seed, data_dir=data_dir, shuffle=False,
-                        cache=False, channels=channels)
+                        cache=False, channels=channels, holdout=holdout)
     samples = next(iter(select_model_inputs(peek, model)))[0]
     if sharding is not None and verbose:
         print(f"Worker {sharding.worker} of {len(sharding.examples)} reads its own TFRecord "
