@@ -179,6 +179,8 @@ def _build_parser() -> argparse.ArgumentParser:
     export.add_argument("--dataset", help="measure and record the test accuracy on it")
     export.add_argument("--class-names", help="comma-separated label names")
     export.add_argument("--seed", type=int, default=42)
+    export.add_argument("--holdout", type=_FRACTION, metavar="FRACTION",
+                        help="with --dataset: the fraction --holdout held out in training")
 
     predict = sub.add_parser("predict", help="classify inputs with a SavedModel",
                              description=TRUST_NOTE)
@@ -337,8 +339,11 @@ def _cmd_export(args) -> int:
     metrics = {}
     if args.dataset:
         class_names = class_names or list(dataset_info(args.dataset)["class_names"])
-        data = load_dataset(args.dataset, "test", 128, seed=args.seed, shuffle=False)
+        data = load_dataset(args.dataset, "test", 128, seed=args.seed, shuffle=False,
+                            holdout=args.holdout)
         metrics = {"test_accuracy": evaluate_model(model, data).value, "dataset": args.dataset}
+        if args.holdout is not None:
+            metrics["holdout"] = args.holdout
     export_saved_model(model, args.output, class_names=class_names, metrics=metrics,
                        model_name=_model_name(args.model))
     print(f"Exported the SavedModel to {args.output}"

@@ -287,3 +287,8 @@ def test_train_and_evaluate_a_text_folder_with_a_holdout(tmp_path, capsys):
         assert cli.main(["evaluate", str(model), "--dataset", data, "--holdout", "0.25"]) == 0
         lines.append(capsys.readouterr().out.strip())
     assert lines[0] == lines[1] and lines[0].endswith("/6)")  # 3 of 12 per class
+    assert json.loads((export / "tfk_tokfrag.json").read_text())["metrics"]["holdout"] == 0.25
+    assert cli.main(["export", str(ckpt / "model.keras"), str(tmp_path / "again"),
+                     "--dataset", data, "--holdout", "0.25"]) == 0
+    accuracy = lines[0].split("accuracy ")[1].split(" ")[0]
+    assert f"(test accuracy {accuracy})" in capsys.readouterr().out

@@ -334,7 +334,8 @@ def _train(model_name, entry, recipe, dataset, strategy, files, *, logdir, expor
             files.path(export),
             class_names=info["class_names"],
             model_name=model_name,
-            metrics={"test_accuracy": accuracy, "dataset": dataset},
+            metrics={"test_accuracy": accuracy, "dataset": dataset,
+                     **({} if holdout is None else {"holdout": holdout})},
             verify_inputs=samples,
         )
     return TrainResult(
