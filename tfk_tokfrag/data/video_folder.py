@@ -49,16 +49,20 @@ def _npy_shape(path: str) -> tuple[int, ...]:
     return shape
 
 
-def _clip_entries(folder: str) -> list[str]:
-    """The names in a class folder that are clips: frame folders, `.npy` files and
-    video files (sorted)."""
-    def is_clip(entry):
+def _clip_entries(folder: str) -> list[tuple[str, str]]:
+    """The clips of a class folder, sorted by name, as `(name, kind)`: kind `"frames"`
+    (a folder of frame images), `"npy"` or `"file"` (a video file)."""
+    clips = []
+    for entry in sorted(os.listdir(folder)):
         path = os.path.join(folder, entry)
         if os.path.isdir(path):
-            return not entry.startswith(".")
-        return entry.lower().endswith(CLIP_SUFFIXES) or (
-            entry.lower().endswith(VIDEO_FILE_SUFFIXES) and os.path.isfile(path))
-    return [entry for entry in sorted(os.listdir(folder)) if is_clip(entry)]
+            if not entry.startswith("."):
+                clips.append((entry, "frames"))
+        elif entry.lower().endswith(CLIP_SUFFIXES):
+            clips.append((entry, "npy"))
+        elif entry.lower().endswith(VIDEO_FILE_SUFFIXES) and os.path.isfile(path):
+            clips.append((entry, "file"))
+    return clips
 
 
 def scan_clips(root, class_names, report: SkipReport | None = None,
@@ -72,22 +76,23 @@ def scan_clips(root, class_names, report: SkipReport | None = None,
     folders, class_names = class_folders(root, class_names)
     frame_clips, npy_clips, file_clips = [], [], []  # ([frame paths] or path, label)
     for label, folder in enumerate(folders):
-        entries = _clip_entries(folder)
-        if not entries:  # (a bad clip counts: the folder is not empty, its clip is bad)
+        clips = _clip_entries(folder)
+        if not clips:  # (a bad clip counts: the folder is not empty, its clip is bad)
             raise ValueError(
                 f"Class folder {folder} has no clips: expected folders of frame images "
                 "or .npy files, or video files (" + " ".join(VIDEO_FILE_SUFFIXES) + ")."
             )
-        for entry in [entries[i] for i in in_holdout_part(entries, part)]:
+        for i in in_holdout_part([entry for entry, _ in clips], part):
+            entry, kind = clips[i]
             path = os.path.join(folder, entry)
-            if os.path.isdir(path) and not entry.startswith("."):
+            if kind == "frames":
                 frames = list_files(path, IMAGE_SUFFIXES)
                 if not frames:
                     raise ValueError(
                         f"Clip folder {path} has no frames ({', '.join(IMAGE_SUFFIXES)})."
                     )
                 frame_clips.append((frames, label))
-            elif entry.lower().endswith(CLIP_SUFFIXES):
+            elif kind == "npy":
                 try:
                     _npy_shape(path)
                 except ValueError as error:
