@@ -1,19 +1,23 @@
-"""Every zoo entry: builds, trains a few steps, saves, exports (timm's test_models.py)."""
+"""Every zoo entry builds and runs on its raw inputs; every distinct architecture trains
+a few steps, saves and exports (timm's test_models.py)."""
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.test_case import TestCase, tiny_inputs
+from tests.test_case import TestCase, distinct_zoo_models, tiny_inputs
 from tfk_tokfrag._keras_internals import all_layers
 from tfk_tokfrag.export import export_saved_model
 from tfk_tokfrag.models import adapt_model, get_entry, get_model, list_models
 from tfk_tokfrag.training import compile_classifier
 
 
-@pytest.mark.parametrize("name", list_models())
-class TestZooEntry(TestCase):
+@pytest.mark.parametrize("name", distinct_zoo_models())
+class TestZooArchitecture(TestCase):
+    """Entries that differ only in `num_classes` share one architecture: one of them
+    goes through training, saving and export for all."""
+
     def test_builds_trains_saves_and_exports(self, name):
         model = get_model(name)
         entry = get_entry(name)
@@ -33,6 +37,17 @@ class TestZooEntry(TestCase):
         reloaded = tf.saved_model.load(path)  # keep a reference: it owns the variables
         served = reloaded.serve(x)
         assert served["probabilities"].shape == out.shape
+
+
+@pytest.mark.parametrize("name", list_models())
+class TestZooEntry:
+    def test_runs_on_its_raw_inputs(self, name):
+        model = get_model(name)
+        x = tiny_inputs(model)
+        adapt_model(model, tf.data.Dataset.from_tensors((x, 0)))
+        out = np.asarray(model(x, training=False))
+        assert out.shape == (4, get_entry(name).config["num_classes"])
+        assert np.isfinite(out).all()
 
     def test_config_describes_a_known_dataset(self, name):
         entry = get_entry(name)

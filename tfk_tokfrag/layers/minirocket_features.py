@@ -161,14 +161,14 @@ class MiniRocketFeatures(keras.layers.Layer):
 
     # === The transform ===
 
-    def _slot_outputs(self, padded, time, pad, slot):
-        """Kernel outputs at dilation slot `slot`: `(batch, time, 84)`."""
-        dilation = self.dilations[slot]
+    def _slot_outputs(self, padded, time, pad, dilation, channel_mask):
+        """Kernel outputs at one dilation, each kernel summing the channels of
+        `channel_mask` `(84, channels)`: `(batch, time, 84)`."""
         taps = (tf.range(KERNEL_LENGTH) - KERNEL_LENGTH // 2) * dilation
         positions = pad + tf.range(time)[:, tf.newaxis] + taps[tf.newaxis, :]
         windows = tf.gather(padded, positions, axis=1)  # (batch, time, 9, channels)
         kernels = (tf.constant(self._kernel_weights)[:, tf.newaxis, :]
-                   * tf.transpose(self.channel_mask[slot])[tf.newaxis])  # (9, ch, 84)
+                   * tf.transpose(channel_mask)[tf.newaxis])  # (9, ch, 84)
         return tf.einsum("btjc,jck->btk", windows, kernels)
 
     def _padded(self, inputs, lengths):
@@ -187,28 +187,61 @@ class MiniRocketFeatures(keras.layers.Layer):
         padded = tf.pad(inputs, [[0, 0], [pad, pad], [0, 0]])
         return padded, pad, time, lengths, steps, inside
 
+    def _slot_groups(self):
+        """The dilation slots grouped by their number of biases per kernel (at most two
+        groups, MiniRocket's allocation being as even as possible): `[(slots, count)]`,
+        and for each feature, in feature order (slot, kernel, bias), its column in the
+        groups' counts laid end to end (each group `(its slots, 84, count)`)."""
+        groups = [([s for s, c in enumerate(self.slot_features) if c == count], count)
+                  for count in sorted(set(self.slot_features), reverse=True)]
+        where, offset = {}, 0
+        for slots, count in groups:
+            for i, slot in enumerate(slots):
+                where[slot] = offset + i * NUM_KERNELS * count
+            offset += len(slots) * NUM_KERNELS * count
+        columns = np.concatenate([
+            where[slot] + np.arange(NUM_KERNELS * count)
+            for slot, count in enumerate(self.slot_features)])
+        return groups, columns.astype("int32")
+
     def _raw_features(self, inputs, lengths):
         padded, pad, time, lengths, steps, inside = self._padded(inputs, lengths)
-        features, start = [], 0
-        for slot, count in enumerate(self.slot_features):
-            outputs = self._slot_outputs(padded, time, pad, slot)
-            biases = tf.reshape(self.biases[start:start + NUM_KERNELS * count],
-                                (NUM_KERNELS, count))
-            # Every second kernel and slot: only windows inside the series count.
-            edge = (KERNEL_LENGTH // 2) * self.dilations[slot]
+        starts = np.cumsum((0,) + self.slot_features[:-1]) * NUM_KERNELS
+        # Every second kernel and slot: only windows inside the series count.
+        alternate = (np.arange(NUM_KERNELS)[np.newaxis] + np.arange(self.num_slots)[:, np.newaxis]
+                     ) % 2 == 1  # (slots, 84)
+
+        def slot_counts(args):
+            dilation, channel_mask, biases, slot_alternate = args
+            outputs = self._slot_outputs(padded, time, pad, dilation, channel_mask)
+            edge = (KERNEL_LENGTH // 2) * dilation
             interior = (steps >= edge) & (steps < lengths[:, tf.newaxis] - edge)
-            alternate = (np.arange(NUM_KERNELS) + slot) % 2 == 1  # (84,)
-            valid = tf.where(alternate[tf.newaxis, :, tf.newaxis],
+            valid = tf.where(slot_alternate[tf.newaxis, :, tf.newaxis],
                              interior[:, tf.newaxis, :], inside[:, tf.newaxis, :])
             # Time last (contiguous reductions); steps that do not count at -inf.
             outputs = tf.where(valid, tf.transpose(outputs, (0, 2, 1)), -np.inf)
             above = outputs[:, :, tf.newaxis, :] > biases[tf.newaxis, :, :, tf.newaxis]
             counts = tf.reduce_sum(tf.cast(above, tf.float32), axis=-1)  # (batch, 84, f)
             totals = tf.maximum(tf.reduce_sum(tf.cast(valid, tf.float32), axis=-1), 1.0)
-            features.append(tf.reshape(counts / totals[..., tf.newaxis],
-                                       (-1, NUM_KERNELS * count)))
-            start += NUM_KERNELS * count
-        return tf.concat(features, axis=-1)
+            return counts / totals[..., tf.newaxis]
+
+        # One loop over the dilation slots of each group (not one copy of the ops per
+        # slot): the graph, and so tracing, saving and loading, stays the size of two.
+        groups, columns = self._slot_groups()
+        shares = []
+        for slots, count in groups:
+            biases = tf.stack([
+                tf.reshape(self.biases[starts[slot]:starts[slot] + NUM_KERNELS * count],
+                           (NUM_KERNELS, count)) for slot in slots])
+            group = tf.map_fn(
+                slot_counts,
+                (tf.gather(self.dilations, slots), tf.gather(self.channel_mask, slots),
+                 biases, tf.constant(alternate[slots])),
+                fn_output_signature=tf.float32,
+            )  # (slots, batch, 84, count)
+            shares.append(tf.reshape(tf.transpose(group, (1, 0, 2, 3)),
+                                     (tf.shape(group)[1], -1)))
+        return tf.gather(tf.concat(shares, axis=1), columns, axis=1)
 
     def call(self, inputs, lengths=None):
         one_series = len(inputs.shape) == 2
@@ -255,7 +288,8 @@ class MiniRocketFeatures(keras.layers.Layer):
         for slot, count in enumerate(self.slot_features):
             chosen = rng.integers(len(series), size=NUM_KERNELS)
             padded, pad, time, *_ = self._padded(series[chosen], lengths[chosen])
-            outputs = self._slot_outputs(padded, time, pad, slot).numpy()
+            outputs = self._slot_outputs(padded, time, pad, self.dilations[slot],
+                                         self.channel_mask[slot]).numpy()
             for kernel, example in enumerate(chosen):
                 own = outputs[kernel, :lengths[example], kernel]
                 at = start + kernel * count
