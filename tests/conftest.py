@@ -43,3 +43,11 @@ def _fresh_keras_state():
     yield
     keras.mixed_precision.set_dtype_policy("float32")
     keras.backend.clear_session()
+
+
+def pytest_collection_modifyitems(items):
+    """The `large` tests first (in their usual order), then the rest: `pytest -n 2`
+    hands tests out in order, so the long ones start early and the many short ones
+    even out the workers at the end, instead of one worker running a minutes-long
+    test alone while the other waits."""
+    items.sort(key=lambda item: item.get_closest_marker("large") is None)

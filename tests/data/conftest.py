@@ -1,4 +1,7 @@
-"""Fixtures and helpers for the dataset tests: the offline datasets prepared once, in a temp dir."""
+"""Fixtures and helpers for the dataset tests: the offline datasets prepared once, in the
+test session's private data dir."""
+
+import os
 
 import numpy as np
 import pytest
@@ -30,5 +33,8 @@ def random_clips(rng, lengths, channels=1):
 
 
 @pytest.fixture(scope="session")
-def offline_data_dir(tmp_path_factory):
-    return prepare_offline(tmp_path_factory.mktemp("tfds_offline"))
+def offline_data_dir(_private_data_dir):
+    """The session's `$TFK_TOKFRAG_DATA_DIR` (a temp dir, see tests/conftest.py) with the
+    offline datasets prepared: the same copy `load_dataset` reads in every other test,
+    generated once per test process instead of twice."""
+    return prepare_offline(os.environ["TFK_TOKFRAG_DATA_DIR"])

@@ -48,7 +48,9 @@ class RenderedFromDigits(OfflineBuilder, skip_registration=True):
 
     Split `s` renders `SPLIT_SIZES[s]` examples from the digits of the same split of
     `load_digits_arrays()` (so test examples only show held-out digits), with a
-    generator seeded by `(SEED, index of s)`: the bytes are the same on every machine.
+    generator seeded by `(SEED, index of s)`: the examples are the same on every machine
+    (not the record files' bytes: protobuf writes each example's feature map in an order
+    that follows Python's per-process hash seed).
     Subclasses set `SPLIT_SIZES` and implement `_render`.
     """
 

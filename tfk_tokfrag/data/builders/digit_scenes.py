@@ -158,7 +158,7 @@ evidence given the class. Indicative single-view accuracies of a small MLP on th
 split: image ~62%, video ~57%, text 1/3; all three combined (product of the views'
 probabilities) ~91%.
 
-Generated with a fixed seed: the bytes are identical on every run.
+Generated with a fixed seed: the examples are identical on every run.
 """
 
 

@@ -3,7 +3,7 @@
 The module holds the dataset's constants (`SPLIT_SIZES`, `CLASS_NAMES`, `VIDEO_SHAPE`,
 the geometry of the motion), its NumPy generator (`render_moving_digits` and its parts:
 pure functions of the digits they are given and a seeded `numpy.random.Generator`, so
-the bytes are identical across runs and machines) and the TFDS builder that stores
+the arrays are identical across runs and machines) and the TFDS builder that stores
 what the generator yields.
 """
 
@@ -159,7 +159,7 @@ mean-frame model can at best pick the axis among the three (1/3) and the sense (
 bouncing ones, and which way it went.
 
 Train clips use the train digits of `digits`, test clips the held-out test digits.
-Generated with a fixed seed: the bytes are identical on every run.
+Generated with a fixed seed: the examples are identical on every run.
 
 Features: `video` uint8 (length, 32, 32, 1), `label`, `length`, and generator metadata
 about the target: `digit` (index of the target digit in its split of
