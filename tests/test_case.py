@@ -111,6 +111,23 @@ def distinct_zoo_models() -> list[str]:
     return names
 
 
+def zoo_models_covering_every_layer() -> list[str]:
+    """Few zoo entries whose models use, between them, every layer class of the zoo:
+    largest first, an entry is left out when one kept entry's model already has all of
+    its layer classes (e.g. `image_only_digit_scenes` beside `fused_digit_scenes`).
+    For the costly checks (several replicas) where what varies is the layers."""
+    from tfk_tokfrag._keras_internals import all_layers
+    from tfk_tokfrag.models import get_model
+
+    classes = {name: frozenset(type(layer).__name__ for layer in all_layers(get_model(name)))
+               for name in distinct_zoo_models()}
+    kept = []
+    for name in sorted(classes, key=lambda name: -len(classes[name])):
+        if not any(classes[name] <= classes[other] for other in kept):
+            kept.append(name)
+    return kept
+
+
 def _is_float(dtype) -> bool:
     return tf.as_dtype(keras.backend.standardize_dtype(dtype)).is_floating
 
