@@ -8,6 +8,7 @@ import os
 import numpy as np
 import tensorflow as tf
 
+from tfk_tokfrag.data._named_inputs import check_input_names, select_inputs
 from tfk_tokfrag.export.saved_model import load_metadata, load_saved_model
 from tfk_tokfrag.export.signature import InputSignature
 
@@ -38,14 +39,9 @@ def check_inputs_fit(
     the dataset are ignored.
     """
     given = dataset.element_spec[0]
-    if signature.is_dict and not isinstance(given, dict) and len(signature.specs) > 1:
-        raise ValueError(f"The model takes the inputs {signature.names}; the dataset gives "
-                         "one unnamed input.")
+    check_input_names(given, signature.input_names)
     for spec in signature.specs:
-        actual = given.get(spec.name) if isinstance(given, dict) else given
-        if actual is None:
-            raise ValueError(f"The dataset has no {spec.name!r} input for the model; it has "
-                             f"{sorted(given)}.")
+        actual = given[spec.name] if isinstance(given, dict) else given
         shape, dtype = tf.TensorShape(actual.shape), tf.as_dtype(actual.dtype).name
         if not shape.is_compatible_with(spec.shape) or (check_dtype and dtype != spec.dtype):
             what = f"{spec.name!r} inputs" if signature.is_dict else "inputs"
@@ -81,16 +77,12 @@ def evaluate_saved_model(saved_model, dataset: tf.data.Dataset) -> Accuracy:
     if isinstance(saved_model, str | os.PathLike):
         signature = InputSignature.from_json(load_metadata(saved_model)["inputs"])
         check_inputs_fit(signature, dataset, check_dtype=True)
+        dataset = select_inputs(dataset, signature.input_names)
         artifact = load_saved_model(saved_model)
     else:
-        artifact, signature = saved_model, None
+        artifact = saved_model
     correct = total = 0
     for inputs, labels in dataset:
-        if signature is not None and signature.is_dict:
-            if isinstance(inputs, dict):
-                inputs = {name: inputs[name] for name in signature.names}
-            else:  # one unnamed input (e.g. a text folder) for a one-input model
-                inputs = {signature.names[0]: inputs}
         predicted = artifact.serve(inputs)["class_id"].numpy()
         correct += int(np.sum(predicted == labels.numpy()))
         total += len(predicted)

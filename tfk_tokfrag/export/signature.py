@@ -85,6 +85,11 @@ class InputSignature:
     def names(self) -> list[str]:
         return [spec.name for spec in self.specs]
 
+    @property
+    def input_names(self) -> list[str] | None:
+        """The names of a model's named inputs; `None` for one unnamed input."""
+        return self.names if self.is_dict else None
+
     def __getitem__(self, name: str) -> InputSpec:
         for spec in self.specs:
             if spec.name == name:
