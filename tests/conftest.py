@@ -26,10 +26,17 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 @pytest.fixture(autouse=True, scope="session")
 def _private_data_dir(tmp_path_factory):
-    """Offline datasets are generated into a folder of this test session, never read
-    from ~/tensorflow_datasets, where a copy made by older code could be waiting."""
+    """Offline datasets are generated into a folder of this test run, never read from
+    ~/tensorflow_datasets, where a copy made by older code could be waiting. The
+    workers of `pytest -n 2` share it: each dataset is generated once per run, under
+    the lock that lets processes share a data folder (`tfds_sources._preparing`)."""
     previous = os.environ.get("TFK_TOKFRAG_DATA_DIR")
-    os.environ["TFK_TOKFRAG_DATA_DIR"] = str(tmp_path_factory.mktemp("tensorflow_datasets"))
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # this run's folder, the workers' own folders inside it
+    folder = root / "tensorflow_datasets"
+    folder.mkdir(exist_ok=True)
+    os.environ["TFK_TOKFRAG_DATA_DIR"] = str(folder)
     yield
     if previous is None:
         os.environ.pop("TFK_TOKFRAG_DATA_DIR", None)

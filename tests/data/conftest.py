@@ -1,5 +1,5 @@
-"""Fixtures and helpers for the dataset tests: the offline datasets prepared once, in the
-test session's private data dir."""
+"""Fixtures and helpers for the dataset tests: the offline datasets prepared once per
+test run, in its data dir."""
 
 import os
 
@@ -8,6 +8,7 @@ import pytest
 import tensorflow_datasets as tfds
 
 import tfk_tokfrag.data  # noqa: F401 (registers the offline TFDS builders)
+from tfk_tokfrag.data.tfds_sources import tfds_examples
 
 OFFLINE = ("digits", "moving_digits", "digit_scenes")
 
@@ -34,7 +35,10 @@ def random_clips(rng, lengths, channels=1):
 
 @pytest.fixture(scope="session")
 def offline_data_dir(_private_data_dir):
-    """The session's `$TFK_TOKFRAG_DATA_DIR` (a temp dir, see tests/conftest.py) with the
-    offline datasets prepared: the same copy `load_dataset` reads in every other test,
-    generated once per test process instead of twice."""
-    return prepare_offline(os.environ["TFK_TOKFRAG_DATA_DIR"])
+    """The run's `$TFK_TOKFRAG_DATA_DIR` (see tests/conftest.py) with the offline
+    datasets prepared as `load_dataset` prepares them (once, under its lock): the copy
+    every other test reads."""
+    data_dir = os.environ["TFK_TOKFRAG_DATA_DIR"]
+    for name in OFFLINE:
+        tfds_examples(name, data_dir=data_dir)
+    return data_dir
