@@ -115,6 +115,8 @@ class MiniRocketFeatures(keras.layers.Layer):
         # slots (the smallest dilations) taking the remainder, as MiniRocket does.
         base, extra = divmod(per_kernel, self.num_slots)
         self.slot_features = tuple(base + (slot < extra) for slot in range(self.num_slots))
+        # Where each slot's features (and biases) start: slot, then kernel, then bias.
+        self._slot_starts = np.cumsum((0,) + self.slot_features[:-1]) * NUM_KERNELS
         self.output_dim = NUM_KERNELS * per_kernel
         self.supports_masking = False
         self._kernel_weights = kernel_weights()
@@ -206,7 +208,6 @@ class MiniRocketFeatures(keras.layers.Layer):
 
     def _raw_features(self, inputs, lengths):
         padded, pad, time, lengths, steps, inside = self._padded(inputs, lengths)
-        starts = np.cumsum((0,) + self.slot_features[:-1]) * NUM_KERNELS
         # Every second kernel and slot: only windows inside the series count.
         alternate = (np.arange(NUM_KERNELS)[np.newaxis] + np.arange(self.num_slots)[:, np.newaxis]
                      ) % 2 == 1  # (slots, 84)
@@ -231,7 +232,8 @@ class MiniRocketFeatures(keras.layers.Layer):
         shares = []
         for slots, count in groups:
             biases = tf.stack([
-                tf.reshape(self.biases[starts[slot]:starts[slot] + NUM_KERNELS * count],
+                tf.reshape(self.biases[self._slot_starts[slot]:
+                                       self._slot_starts[slot] + NUM_KERNELS * count],
                            (NUM_KERNELS, count)) for slot in slots])
             group = tf.map_fn(
                 slot_counts,
@@ -284,7 +286,7 @@ class MiniRocketFeatures(keras.layers.Layer):
         longest = int(lengths.max())
         self.dilations.assign(dilations_for(longest, self.num_slots))
         quantiles = golden_quantiles(self.output_dim)
-        biases, start = np.zeros(self.output_dim, "float32"), 0
+        biases = np.zeros(self.output_dim, "float32")
         for slot, count in enumerate(self.slot_features):
             chosen = rng.integers(len(series), size=NUM_KERNELS)
             padded, pad, time, *_ = self._padded(series[chosen], lengths[chosen])
@@ -292,9 +294,8 @@ class MiniRocketFeatures(keras.layers.Layer):
                                          self.channel_mask[slot]).numpy()
             for kernel, example in enumerate(chosen):
                 own = outputs[kernel, :lengths[example], kernel]
-                at = start + kernel * count
+                at = self._slot_starts[slot] + kernel * count
                 biases[at:at + count] = np.quantile(own, quantiles[at:at + count])
-            start += NUM_KERNELS * count
         self.biases.assign(biases)
         features = np.concatenate([
             self._raw_features(series[i:i + batch_size], lengths[i:i + batch_size]).numpy()
