@@ -1,5 +1,7 @@
 """What each worker of the tests' clusters runs (`python -m tests.training.multi_worker_job
-MODE FOLDER`); prints one `RESULT{json}` line.
+MODE[,MODE...] FOLDER [OPTIONS]`); prints one `RESULT{json}` line: the mode's results, or
+with several modes (run in turn in the same cluster: starting one costs the suite ~10 s)
+one entry per mode.
 
 - `train`: `train_model` of a zoo entry for 2 epochs under `strategy="multi_worker"`,
   writing logs, backups, `model.keras` and a SavedModel into FOLDER.
@@ -8,10 +10,11 @@ MODE FOLDER`); prints one `RESULT{json}` line.
   test to compare with one process taking them on one device.
 - `zoo`: a text, a signal, a multimodal and a video entry (clips of different
   lengths, padded per batch) each take an epoch of steps on their own raw inputs.
-- `upstream`: Keras' own step reduction (the patch undone) on several workers.
-- `tfrecords RECORDS UNEVEN`: `train_model` of `conv_net_digits` for 2 epochs from
-  sharded TFRecords, each worker reading its own files; counts the steps of each
-  epoch; says whether UNEVEN (shares a step apart) would be split by file.
+- `upstream`: Keras' own step reduction (the patch undone, for good: run it last) on
+  several workers.
+- `tfrecords`: `train_model` of `conv_net_digits` for 2 epochs from the sharded
+  TFRecords in FOLDER/records, each worker reading its own files; counts the steps of
+  each epoch; says whether FOLDER/uneven (shares a step apart) would be split by file.
 """
 
 import hashlib
@@ -28,11 +31,18 @@ def _digest(weights) -> str:
     return h.hexdigest()
 
 
-def main(mode: str, folder: str, *options: str) -> dict:
+def main(modes: str, folder: str, *options: str) -> dict:
     # The strategy first: TensorFlow must not run anything before it exists.
     from tfk_tokfrag.training import resolve_strategy
 
     strategy = resolve_strategy("multi_worker", peer_timeout=120)
+    names = modes.split(",")
+    if len(names) == 1:
+        return run_mode(names[0], strategy, folder, *options)
+    return {name: run_mode(name, strategy, folder, *options) for name in names}
+
+
+def run_mode(mode: str, strategy, folder: str, *options: str) -> dict:
     import keras
 
     from tfk_tokfrag.data import load_dataset
@@ -94,12 +104,13 @@ def main(mode: str, folder: str, *options: str) -> dict:
             def on_train_batch_end(self, batch, logs=None):
                 steps[-1] += 1
 
-        sharding = file_sharding(options[0], strategy, 32)
-        out["uneven_by_file"] = file_sharding(options[1], strategy, 32) is not None
-        out["uneven_why"] = plan_file_sharding(options[1], strategy, 32)[1]
-        out["even_why"] = plan_file_sharding(options[0], strategy, 32)[1]
+        records, uneven = f"{folder}/records", f"{folder}/uneven"
+        sharding = file_sharding(records, strategy, 32)
+        out["uneven_by_file"] = file_sharding(uneven, strategy, 32) is not None
+        out["uneven_why"] = plan_file_sharding(uneven, strategy, 32)[1]
+        out["even_why"] = plan_file_sharding(records, strategy, 32)[1]
         result = train_model(
-            "conv_net_digits", dataset=options[0], epochs=2, batch_size=32,
+            "conv_net_digits", dataset=records, epochs=2, batch_size=32,
             strategy="multi_worker", callbacks=[CountSteps()], verbose=2, peer_timeout=120,
         )
         out.update(loss=result.history["loss"], weights=_digest(result.model.get_weights()),

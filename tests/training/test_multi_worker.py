@@ -22,6 +22,8 @@ from tfk_tokfrag.training import (
 )
 
 JOB = ["-m", "tests.training.multi_worker_job"]
+# The shared cluster's modes, in turn ("upstream" undoes a patch for good: last).
+SHARED_MODES = ("train", "tfrecords", "steps", "zoo", "upstream")
 
 
 def _results(logs):
@@ -62,12 +64,40 @@ def test_a_missing_peer_fails_within_the_timeout_naming_it(tmp_path):
     assert not (tmp_path / "ckpt").exists()
 
 
-@pytest.mark.large
-def test_two_workers_train_a_zoo_entry_and_only_the_chief_writes(tmp_path):
-    out = tmp_path / "out"
-    codes, logs = run_cluster(lambda i: [*JOB, "train", str(out)], 2, tmp_path, timeout=300)
+@pytest.fixture(scope="module")
+def shared_cluster(tmp_path_factory):
+    """One 2-worker cluster runs the modes of the tests that read it (SHARED_MODES) in turn
+    (each cluster started costs the suite ~10 s); returns (folder, codes, logs)."""
+    folder = tmp_path_factory.mktemp("shared_cluster")
+    # For "tfrecords": digits in 4 train shards of 719 examples (2 each worker), and
+    # in 3 (959 and 479 examples a worker: shares a step or more apart).
+    for name, shards in (("records", 4), ("uneven", 3)):
+        for split in ("train", "test"):
+            data = load_dataset("digits", split, 256, shuffle=False).unbatch()
+            write_tfrecords(data, folder / name / split, num_shards=shards if split == "train"
+                            else 1, split=split, progress=False)
+    codes, logs = run_cluster(
+        lambda i: [*JOB, ",".join(SHARED_MODES), str(folder)], 2, folder, timeout=600
+    )
+    return folder, codes, logs
+
+
+def _shared_results(shared_cluster, mode):
+    """The chief's and the other worker's results of `mode` in the shared cluster."""
+    _, codes, logs = shared_cluster
     assert codes == [0, 0], "\n".join(log[-2000:] for log in logs)
-    chief, other = _results(logs)
+    return [result[mode] for result in _results(logs)]
+
+
+# The tests below read the results of one shared cluster: the same xdist worker runs them.
+in_shared_cluster = pytest.mark.xdist_group("multi_worker_shared_cluster")
+
+
+@pytest.mark.large
+@in_shared_cluster
+def test_two_workers_train_a_zoo_entry_and_only_the_chief_writes(shared_cluster):
+    out = shared_cluster[0]  # the cluster's folder: logs/, ckpt/, export/, tmp0/, tmp1/
+    chief, other = _shared_results(shared_cluster, "train")
     assert chief["replicas"] == other["replicas"] == 2
     assert (chief["chief"], other["chief"]) == (True, False)
     # The same steps on every worker: the same losses and bit-identical weights
@@ -81,28 +111,19 @@ def test_two_workers_train_a_zoo_entry_and_only_the_chief_writes(tmp_path):
     assert os.path.exists(out / "export" / "saved_model.pb")
     assert any(name.startswith("events.out") for name in os.listdir(out / "logs"))
     assert other["keras_path"] is None and other["export_path"] is None
-    assert not [n for n in os.listdir(tmp_path / "tmp1") if n.startswith("tfk_tokfrag")]
+    assert not [n for n in os.listdir(out / "tmp1") if n.startswith("tfk_tokfrag")]
     assert not (out / "ckpt" / "backup").exists()  # removed when training ended
 
 
 @pytest.mark.large
-def test_sharded_tfrecords_are_read_by_file_each_worker_its_own(tmp_path):
-    records, uneven = tmp_path / "records", tmp_path / "uneven"
-    for folder, shards in ((records, 4), (uneven, 3)):
-        for split in ("train", "test"):
-            data = load_dataset("digits", split, 256, shuffle=False).unbatch()
-            write_tfrecords(data, folder / split, num_shards=shards if split == "train"
-                            else 1, split=split, progress=False)
+@in_shared_cluster
+def test_sharded_tfrecords_are_read_by_file_each_worker_its_own(shared_cluster):
+    records, uneven = shared_cluster[0] / "records", shared_cluster[0] / "uneven"
     counts = pipeline_num_examples(records, 2, "train")  # files 0, 2 and 1, 3
     assert counts == [719, 719]
     # 3 shards: 959 and 479 examples, 59 and 29 steps: split by examples instead.
     assert pipeline_num_examples(uneven, 2, "train") == [959, 479]
-    codes, logs = run_cluster(
-        lambda i: [*JOB, "tfrecords", str(tmp_path), str(records), str(uneven)], 2,
-        tmp_path, timeout=300,
-    )
-    assert codes == [0, 0], "\n".join(log[-2000:] for log in logs)
-    chief, other = _results(logs)
+    chief, other = _shared_results(shared_cluster, "tfrecords")
     assert chief["uneven_by_file"] is other["uneven_by_file"] is False
     assert "a step (16 examples a worker) or more apart" in chief["uneven_why"]
     assert chief["even_why"] is None
@@ -117,11 +138,9 @@ def test_sharded_tfrecords_are_read_by_file_each_worker_its_own(tmp_path):
 
 
 @pytest.mark.large
-def test_two_workers_take_the_steps_one_worker_takes_on_the_global_batch(tmp_path):
-    codes, logs = run_cluster(lambda i: [*JOB, "steps", str(tmp_path)], 2, tmp_path,
-                              timeout=300)
-    assert codes == [0, 0], "\n".join(log[-2000:] for log in logs)
-    first, second = (r["weights"] for r in _results(logs))
+@in_shared_cluster
+def test_two_workers_take_the_steps_one_worker_takes_on_the_global_batch(shared_cluster):
+    first, second = (r["weights"] for r in _shared_results(shared_cluster, "steps"))
     data = load_dataset("digits", "train", 32, shuffle=False).take(4)
     keras.utils.set_random_seed(1)
     one = get_model("conv_net_digits", batch_norm=False, dropout=0.0, augmentation=0.0)
@@ -138,11 +157,11 @@ def test_two_workers_take_the_steps_one_worker_takes_on_the_global_batch(tmp_pat
 
 
 @pytest.mark.large
-def test_text_signal_multimodal_and_variable_length_video_train_on_two_workers(tmp_path):
-    codes, logs = run_cluster(lambda i: [*JOB, "zoo", str(tmp_path)], 2, tmp_path,
-                              timeout=400)
-    assert codes == [0, 0], "\n".join(log[-2000:] for log in logs)
-    chief, other = _results(logs)
+@in_shared_cluster
+def test_text_signal_multimodal_and_variable_length_video_train_on_two_workers(
+    shared_cluster,
+):
+    chief, other = _shared_results(shared_cluster, "zoo")
     assert chief.pop("weights") == other.pop("weights")
     assert (chief.pop("chief"), other.pop("chief")) == (True, False)
     assert chief == other  # the same losses on both workers
@@ -153,13 +172,11 @@ def test_text_signal_multimodal_and_variable_length_video_train_on_two_workers(t
 
 
 @pytest.mark.large
-def test_keras_alone_still_fails_on_several_workers(tmp_path):
+@in_shared_cluster
+def test_keras_alone_still_fails_on_several_workers(shared_cluster):
     # When this fails, Keras reduces multi-worker steps correctly by itself (upstream
     # keras-team/keras#20585 fixed): drop _keras_internals.patch_multi_worker_reduction.
-    codes, logs = run_cluster(lambda i: [*JOB, "upstream", str(tmp_path)], 2, tmp_path,
-                              timeout=300)
-    assert codes == [0, 0], "\n".join(log[-2000:] for log in logs)
-    for result in _results(logs):
+    for result in _shared_results(shared_cluster, "upstream"):
         assert result["error"] and "Invalid reduction dimension 0" in result["error"], result
 
 
