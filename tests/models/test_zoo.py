@@ -8,7 +8,6 @@ import tensorflow as tf
 
 from tests.test_case import TestCase, distinct_zoo_models, tiny_inputs
 from tfk_tokfrag._keras_internals import all_layers
-from tfk_tokfrag.export import export_saved_model
 from tfk_tokfrag.models import adapt_model, get_entry, get_model, list_models
 from tfk_tokfrag.training import compile_classifier
 
@@ -31,12 +30,8 @@ class TestZooArchitecture(TestCase):
         assert out.shape == (4, model.output.shape[-1]) and np.isfinite(out).all()
         self.run_model_saving_test(model, x, atol=1e-5)
         self.run_export_test(model, x, atol=1e-5)
-        # The serving artifact: raw inputs in, probabilities and names out.
-        path = self.get_temp_dir() + "/serving"
-        export_saved_model(model, path, verify_inputs=x)
-        reloaded = tf.saved_model.load(path)  # keep a reference: it owns the variables
-        served = reloaded.serve(x)
-        assert served["probabilities"].shape == out.shape
+        # The serving artifact (`export_saved_model`) of every distinct architecture is
+        # served and compared with its Keras model in tests/export/test_zoo_serving.py.
 
 
 @pytest.mark.parametrize("name", list_models())
