@@ -8,6 +8,8 @@ import keras  # noqa: E402
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
+from tests.test_case import run_folder  # noqa: E402
+
 # Property tests draw the same examples on every run (a red CI run must be reproducible,
 # never a lucky draw): `derandomize` seeds each test from its own name. The "ci" profile
 # (the default) also keeps them few and without deadlines (TensorFlow's first calls
@@ -31,10 +33,7 @@ def _private_data_dir(tmp_path_factory):
     workers of `pytest -n 2` share it: each dataset is generated once per run, under
     the lock that lets processes share a data folder (`tfds_sources._preparing`)."""
     previous = os.environ.get("TFK_TOKFRAG_DATA_DIR")
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # this run's folder, the workers' own folders inside it
-    folder = root / "tensorflow_datasets"
+    folder = run_folder(tmp_path_factory) / "tensorflow_datasets"
     folder.mkdir(exist_ok=True)
     os.environ["TFK_TOKFRAG_DATA_DIR"] = str(folder)
     yield

@@ -94,6 +94,13 @@ def padded_clips(lengths, batch_size: int) -> tf.data.Dataset:
     ).padded_batch(batch_size)
 
 
+def run_folder(tmp_path_factory):
+    """The folder of this test run that all its xdist workers share (each worker's own
+    base temp folder is inside it); the base temp folder without xdist."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+
+
 def distinct_zoo_models() -> list[str]:
     """One zoo entry per distinct architecture, in `list_models()` order: entries whose
     builder and config differ only in `num_classes` (the univariate UCR entries) count

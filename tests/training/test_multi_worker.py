@@ -9,8 +9,10 @@ import keras
 import numpy as np
 import pytest
 
+from tests.test_case import run_folder
 from tests.training.cluster import free_ports, run_cluster, start_worker, wait_all
 from tfk_tokfrag.data import load_dataset, write_tfrecords
+from tfk_tokfrag.data.tfds_sources import _preparing
 from tfk_tokfrag.data.tfrecords import pipeline_num_examples
 from tfk_tokfrag.models import get_model
 from tfk_tokfrag.training import (
@@ -64,21 +66,29 @@ def test_a_missing_peer_fails_within_the_timeout_naming_it(tmp_path):
     assert not (tmp_path / "ckpt").exists()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def shared_cluster(tmp_path_factory):
-    """One 2-worker cluster runs the modes of the tests that read it (SHARED_MODES) in turn
-    (each cluster started costs the suite ~10 s); returns (folder, codes, logs)."""
-    folder = tmp_path_factory.mktemp("shared_cluster")
-    # For "tfrecords": digits in 4 train shards of 719 examples (2 each worker), and
-    # in 3 (959 and 479 examples a worker: shares a step or more apart).
-    for name, shards in (("records", 4), ("uneven", 3)):
-        for split in ("train", "test"):
-            data = load_dataset("digits", split, 256, shuffle=False).unbatch()
-            write_tfrecords(data, folder / name / split, num_shards=shards if split == "train"
-                            else 1, split=split, progress=False)
-    codes, logs = run_cluster(
-        lambda i: [*JOB, ",".join(SHARED_MODES), str(folder)], 2, folder, timeout=600
-    )
+    """One 2-worker cluster runs the modes of the tests that read it (SHARED_MODES) in
+    turn: each cluster started costs the suite ~10 s. Run once per test run, whichever
+    xdist worker asks first (the others wait on the lock and read its results); returns
+    (folder, codes, logs)."""
+    folder = run_folder(tmp_path_factory) / "shared_cluster"
+    results = folder / "results.json"
+    with _preparing(str(folder), "shared_cluster"):
+        if not results.exists():
+            # For "tfrecords": digits in 4 train shards of 719 examples (2 each worker),
+            # and in 3 (959 and 479 examples a worker: shares a step or more apart).
+            for name, shards in (("records", 4), ("uneven", 3)):
+                for split in ("train", "test"):
+                    data = load_dataset("digits", split, 256, shuffle=False).unbatch()
+                    write_tfrecords(data, folder / name / split, split=split,
+                                    num_shards=shards if split == "train" else 1,
+                                    progress=False)
+            codes, logs = run_cluster(
+                lambda i: [*JOB, ",".join(SHARED_MODES), str(folder)], 2, folder, timeout=600
+            )
+            results.write_text(json.dumps([codes, logs]))
+    codes, logs = json.loads(results.read_text())
     return folder, codes, logs
 
 
@@ -89,12 +99,7 @@ def _shared_results(shared_cluster, mode):
     return [result[mode] for result in _results(logs)]
 
 
-# The tests below read the results of one shared cluster: the same xdist worker runs them.
-in_shared_cluster = pytest.mark.xdist_group("multi_worker_shared_cluster")
-
-
 @pytest.mark.large
-@in_shared_cluster
 def test_two_workers_train_a_zoo_entry_and_only_the_chief_writes(shared_cluster):
     out = shared_cluster[0]  # the cluster's folder: logs/, ckpt/, export/, tmp0/, tmp1/
     chief, other = _shared_results(shared_cluster, "train")
@@ -116,7 +121,6 @@ def test_two_workers_train_a_zoo_entry_and_only_the_chief_writes(shared_cluster)
 
 
 @pytest.mark.large
-@in_shared_cluster
 def test_sharded_tfrecords_are_read_by_file_each_worker_its_own(shared_cluster):
     records, uneven = shared_cluster[0] / "records", shared_cluster[0] / "uneven"
     counts = pipeline_num_examples(records, 2, "train")  # files 0, 2 and 1, 3
@@ -138,7 +142,6 @@ def test_sharded_tfrecords_are_read_by_file_each_worker_its_own(shared_cluster):
 
 
 @pytest.mark.large
-@in_shared_cluster
 def test_two_workers_take_the_steps_one_worker_takes_on_the_global_batch(shared_cluster):
     first, second = (r["weights"] for r in _shared_results(shared_cluster, "steps"))
     data = load_dataset("digits", "train", 32, shuffle=False).take(4)
@@ -157,7 +160,6 @@ def test_two_workers_take_the_steps_one_worker_takes_on_the_global_batch(shared_
 
 
 @pytest.mark.large
-@in_shared_cluster
 def test_text_signal_multimodal_and_variable_length_video_train_on_two_workers(
     shared_cluster,
 ):
@@ -172,7 +174,6 @@ def test_text_signal_multimodal_and_variable_length_video_train_on_two_workers(
 
 
 @pytest.mark.large
-@in_shared_cluster
 def test_keras_alone_still_fails_on_several_workers(shared_cluster):
     # When this fails, Keras reduces multi-worker steps correctly by itself (upstream
     # keras-team/keras#20585 fixed): drop _keras_internals.patch_multi_worker_reduction.
