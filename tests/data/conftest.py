@@ -13,15 +13,6 @@ from tfk_tokfrag.data.tfds_sources import tfds_examples
 OFFLINE = ("digits", "moving_digits", "digit_scenes")
 
 
-def prepare_offline(data_dir):
-    """Generates the three offline datasets into `data_dir` (never ~/tensorflow_datasets)."""
-    tfds.disable_progress_bar()
-    config = tfds.download.DownloadConfig(compute_stats=tfds.download.ComputeStatsMode.SKIP)
-    for name in OFFLINE:
-        tfds.builder(name, data_dir=str(data_dir)).download_and_prepare(download_config=config)
-    return str(data_dir)
-
-
 def stored_examples(data_dir, name, split):
     """The stored examples of an offline dataset's split, as NumPy dicts, in file order."""
     builder = tfds.builder(name, data_dir=data_dir)
