@@ -1,5 +1,7 @@
 """Every zoo entry builds and runs on its raw inputs; every distinct architecture trains
-a few steps, saves and exports (timm's test_models.py)."""
+a few steps and round-trips through `.keras` (timm's test_models.py). Their SavedModels
+(`export_saved_model`) are served and compared with Keras in a process without Keras
+in tests/export/test_zoo_serving.py."""
 
 import keras
 import numpy as np
@@ -15,9 +17,9 @@ from tfk_tokfrag.training import compile_classifier
 @pytest.mark.parametrize("name", distinct_zoo_models())
 class TestZooArchitecture(TestCase):
     """Entries that differ only in `num_classes` share one architecture: one of them
-    goes through training, saving and export for all."""
+    goes through training and saving for all."""
 
-    def test_builds_trains_saves_and_exports(self, name):
+    def test_builds_trains_and_saves(self, name):
         model = get_model(name)
         entry = get_entry(name)
         x = tiny_inputs(model)
@@ -29,9 +31,6 @@ class TestZooArchitecture(TestCase):
         out = np.asarray(model(x, training=False))
         assert out.shape == (4, model.output.shape[-1]) and np.isfinite(out).all()
         self.run_model_saving_test(model, x, atol=1e-5)
-        self.run_export_test(model, x, atol=1e-5)
-        # The serving artifact (`export_saved_model`) of every distinct architecture is
-        # served and compared with its Keras model in tests/export/test_zoo_serving.py.
 
 
 @pytest.mark.parametrize("name", list_models())
