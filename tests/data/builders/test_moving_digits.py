@@ -104,7 +104,9 @@ def test_moving_digits_no_frame_order_free_statistic_tells_the_label(moving_trai
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
 
-    x_train, x_test = train.reshape(len(train), -1), test.reshape(len(test), -1)
+    # float32: scikit-learn keeps it (half the float64 arithmetic), same models.
+    x_train = train.reshape(len(train), -1).astype("float32")
+    x_test = test.reshape(len(test), -1).astype("float32")
     for model in (
         LogisticRegression(max_iter=500, C=0.01),
         MLPClassifier((256,), max_iter=200, early_stopping=True, random_state=0),
