@@ -1,7 +1,7 @@
 """What each worker of the tests' clusters runs (`python -m tests.training.multi_worker_job
-MODE[,MODE...] FOLDER [OPTIONS]`); prints one `RESULT{json}` line: the mode's results, or
-with several modes (run in turn in the same cluster: starting one costs the suite ~10 s)
-one entry per mode.
+MODE[,MODE...] FOLDER [OPTIONS]`); prints one `RESULT{json}` line, the results of each
+mode under its name. Several modes run in turn in the same cluster (starting one costs
+the suite over 10 s).
 
 - `train`: `train_model` of a zoo entry for 2 epochs under `strategy="multi_worker"`,
   writing logs, backups, `model.keras` and a SavedModel into FOLDER.
@@ -36,10 +36,7 @@ def main(modes: str, folder: str, *options: str) -> dict:
     from tfk_tokfrag.training import resolve_strategy
 
     strategy = resolve_strategy("multi_worker", peer_timeout=120)
-    names = modes.split(",")
-    if len(names) == 1:
-        return run_mode(names[0], strategy, folder, *options)
-    return {name: run_mode(name, strategy, folder, *options) for name in names}
+    return {mode: run_mode(mode, strategy, folder, *options) for mode in modes.split(",")}
 
 
 def run_mode(mode: str, strategy, folder: str, *options: str) -> dict:

@@ -28,12 +28,13 @@ JOB = ["-m", "tests.training.multi_worker_job"]
 SHARED_MODES = ("train", "tfrecords", "steps", "zoo", "upstream")
 
 
-def _results(logs):
+def _results(logs, mode):
+    """Each worker's results of `mode` (the chief's first), from its log's RESULT line."""
     found = []
     for log in logs:
         lines = [line for line in log.splitlines() if line.startswith("RESULT")]
         assert lines, log[-3000:]
-        found.append(json.loads(lines[-1][len("RESULT"):]))
+        found.append(json.loads(lines[-1][len("RESULT"):])[mode])
     return found
 
 
@@ -69,7 +70,7 @@ def test_a_missing_peer_fails_within_the_timeout_naming_it(tmp_path):
 @pytest.fixture(scope="session")
 def shared_cluster(tmp_path_factory):
     """One 2-worker cluster runs the modes of the tests that read it (SHARED_MODES) in
-    turn: each cluster started costs the suite ~10 s. Run once per test run, whichever
+    turn: each cluster started costs the suite over 10 s. Run once per test run, whichever
     xdist worker asks first (the others wait on the lock and read its results); returns
     (folder, codes, logs)."""
     folder = run_folder(tmp_path_factory) / "shared_cluster"
@@ -96,7 +97,7 @@ def _shared_results(shared_cluster, mode):
     """The chief's and the other worker's results of `mode` in the shared cluster."""
     _, codes, logs = shared_cluster
     assert codes == [0, 0], "\n".join(log[-2000:] for log in logs)
-    return [result[mode] for result in _results(logs)]
+    return _results(logs, mode)
 
 
 @pytest.mark.large
@@ -208,7 +209,7 @@ def test_a_killed_worker_and_a_restarted_cluster_resume_from_the_last_epoch(tmp_
     codes = wait_all(second, timeout=300)
     logs = [(tmp_path / f"second{i}.log").read_text() for i in range(2)]
     assert codes == [0, 0], "\n".join(log[-2000:] for log in logs)
-    chief, other = _results(logs)
+    chief, other = _results(logs, "train")
     assert chief["initial_epoch"] == other["initial_epoch"] == resumed_at
     assert len(chief["loss"]) == 8 - resumed_at
     assert chief["weights"] == other["weights"]
