@@ -26,6 +26,8 @@ from tfk_tokfrag.training import (
 JOB = ["-m", "tests.training.multi_worker_job"]
 # The shared cluster's modes, in turn ("upstream" undoes a patch for good: last).
 SHARED_MODES = ("train", "tfrecords", "steps", "zoo", "upstream")
+# The tests that read the shared cluster: one xdist group (see shared_cluster).
+SHARED = pytest.mark.xdist_group("shared_cluster")
 
 
 def _results(logs, mode):
@@ -70,8 +72,10 @@ def test_a_missing_peer_fails_within_the_timeout_naming_it(tmp_path):
 @pytest.fixture(scope="session")
 def shared_cluster(tmp_path_factory):
     """One 2-worker cluster runs the modes of the tests that read it (SHARED_MODES) in
-    turn: each cluster started costs the suite over 10 s. Run once per test run, whichever
-    xdist worker asks first (the others wait on the lock and read its results); returns
+    turn: each cluster started costs the suite over 10 s. Its tests are one xdist group
+    (SHARED), so one xdist worker runs them while the other goes on with other tests;
+    should they be split anyway, the cluster still runs once per test run, on whichever
+    worker asks first (the others wait on the lock and read its results). Returns
     (folder, codes, logs)."""
     folder = run_folder(tmp_path_factory) / "shared_cluster"
     results = folder / "results.json"
@@ -101,6 +105,7 @@ def _shared_results(shared_cluster, mode):
 
 
 @pytest.mark.large
+@SHARED
 def test_two_workers_train_a_zoo_entry_and_only_the_chief_writes(shared_cluster):
     out = shared_cluster[0]  # the cluster's folder: logs/, ckpt/, export/, tmp0/, tmp1/
     chief, other = _shared_results(shared_cluster, "train")
@@ -122,6 +127,7 @@ def test_two_workers_train_a_zoo_entry_and_only_the_chief_writes(shared_cluster)
 
 
 @pytest.mark.large
+@SHARED
 def test_sharded_tfrecords_are_read_by_file_each_worker_its_own(shared_cluster):
     records, uneven = shared_cluster[0] / "records", shared_cluster[0] / "uneven"
     counts = pipeline_num_examples(records, 2, "train")  # files 0, 2 and 1, 3
@@ -143,6 +149,7 @@ def test_sharded_tfrecords_are_read_by_file_each_worker_its_own(shared_cluster):
 
 
 @pytest.mark.large
+@SHARED
 def test_two_workers_take_the_steps_one_worker_takes_on_the_global_batch(shared_cluster):
     first, second = (r["weights"] for r in _shared_results(shared_cluster, "steps"))
     data = load_dataset("digits", "train", 32, shuffle=False).take(4)
@@ -161,6 +168,7 @@ def test_two_workers_take_the_steps_one_worker_takes_on_the_global_batch(shared_
 
 
 @pytest.mark.large
+@SHARED
 def test_text_signal_multimodal_and_variable_length_video_train_on_two_workers(
     shared_cluster,
 ):
@@ -175,6 +183,7 @@ def test_text_signal_multimodal_and_variable_length_video_train_on_two_workers(
 
 
 @pytest.mark.large
+@SHARED
 def test_keras_alone_still_fails_on_several_workers(shared_cluster):
     # When this fails, Keras reduces multi-worker steps correctly by itself (upstream
     # keras-team/keras#20585 fixed): drop _keras_internals.patch_multi_worker_reduction.
