@@ -225,6 +225,15 @@ def test_a_killed_worker_and_a_restarted_cluster_resume_from_the_last_epoch(tmp_
     assert os.path.exists(out / "export" / "saved_model.pb")
 
 
+@SHARED
+def test_the_shared_cluster_tests_are_one_xdist_group(request):
+    # Under `make test` (`-n 2 --dist loadgroup`) xdist's scheduler sees a test's group
+    # only in its node id (tests/conftest.py writes it there); without it, both xdist
+    # workers would ask for the cluster and one would wait on the other's lock.
+    if getattr(request.config.option, "loadgroup", False):
+        assert request.node.nodeid.endswith("@shared_cluster"), request.node.nodeid
+
+
 def test_worker_files_keep_outputs_of_the_same_name_apart():
     files = WorkerFiles(None)
     assert files.chief and files.path("checkpoints/mw") == "checkpoints/mw"
