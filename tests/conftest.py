@@ -51,23 +51,21 @@ def _fresh_keras_state():
     keras.backend.clear_session()
 
 
-def pytest_collection_modifyitems(config, items):
+@pytest.hookimpl(trylast=True)  # after xdist's own hook, which marks the groups
+def pytest_collection_modifyitems(items):
     """The `large` tests first (in their usual order), then the rest: `pytest -n 2`
     hands tests out in order, so the long ones start early and the many short ones
     even out the workers at the end, instead of one worker running a minutes-long
     test alone while the other waits.
 
     Under `--dist loadgroup`, tests marked `xdist_group(NAME)` go to one worker: xdist
-    3.8 tells its scheduler by the suffix `@NAME` it writes into `item._nodeid`, which
+    3.8 tells its scheduler by the node id `ID@NAME` it writes into `item._nodeid`, which
     pytest 9 no longer reads (`nodeid` is `str(item._id)`), so no test had a group
-    (pytest-dev/pytest-xdist#1386; fix in PR #1388). The suffix goes into `_id` here."""
+    (pytest-dev/pytest-xdist#1386; fix in PR #1388). That id goes into `_id` here."""
     items.sort(key=lambda item: item.get_closest_marker("large") is None)
-    if not (getattr(config.option, "loadgroup", False) and items and hasattr(items[0], "_id")):
-        return  # not on an xdist worker under loadgroup, or a pytest that reads _nodeid
-    from _pytest.nodes import coerce_node_id
-
     for item in items:
-        names = {str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
-                 for mark in item.iter_markers("xdist_group")}
-        if names and "@" not in item.nodeid:
-            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(sorted(names))}")
+        grouped = getattr(item, "_nodeid", None)
+        if grouped and grouped != item.nodeid and hasattr(item, "_id"):
+            from _pytest.nodes import coerce_node_id  # pytest 9; older ones read _nodeid
+
+            item._id = coerce_node_id(grouped)
