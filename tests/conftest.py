@@ -1,5 +1,6 @@
 """Suite-wide settings: quiet TensorFlow, a private data dir, fixed seeds, fresh Keras state."""
 
+import gc
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -48,7 +49,24 @@ def _fresh_keras_state():
     keras.utils.set_random_seed(1337)
     yield
     keras.mixed_precision.set_dtype_policy("float32")
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)
+    _collect_the_tests_garbage()
+
+
+def _collect_the_tests_garbage():
+    """Collect what the test left in reference cycles, then freeze what survives.
+
+    `clear_session()`'s own `gc.collect()` walks the whole heap: ~850,000 objects
+    (TensorFlow, Keras, earlier tests) for the ~60 each test leaves, 0.3-0.7 s a test
+    and 570 s of CPU in a 1,950 s suite (`--durations`: the teardowns). `gc.freeze()`
+    moves the survivors to the permanent generation, so the next collection, and
+    Python's own automatic ones during tests, walk only what a test created: each
+    test's garbage is still collected in its own teardown. What a longer-lived fixture
+    holds and later drops is freed by reference counting as before; only its cycles
+    stay until the process ends (the largest process of `make test`: 2.3 GB). The
+    suite took 617 s instead of 973 s back to back (2026-12-07, 2 cores)."""
+    gc.collect()
+    gc.freeze()
 
 
 @pytest.hookimpl(trylast=True)  # after xdist's own hook, which marks the groups
