@@ -26,7 +26,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import tensorflow as tf  # noqa: E402  (after quieting TensorFlow's C++ start-up logs)
 
-from tfk_tokfrag.baselines import dataset_arrays, run_baseline  # noqa: E402
+from tfk_tokfrag.baselines import (  # noqa: E402
+    dataset_arrays,
+    paired_comparison,
+    run_baseline,
+)
 from tfk_tokfrag.data import (  # noqa: E402
     dataset_info,
     get_dataset_entry,
@@ -36,7 +40,11 @@ from tfk_tokfrag.data import (  # noqa: E402
 )
 from tfk_tokfrag.export import InputSignature  # noqa: E402
 from tfk_tokfrag.models import get_entry, get_model, list_models, zoo_weights  # noqa: E402
-from tfk_tokfrag.training import evaluate_model, select_model_inputs  # noqa: E402
+from tfk_tokfrag.training import (  # noqa: E402
+    correct_per_example,
+    evaluate_model,
+    select_model_inputs,
+)
 from tfk_tokfrag.training.train_model import train_model  # noqa: E402
 
 # The datasets this machine has without a download: what the package builds or ships
@@ -137,16 +145,21 @@ def measure(name: str, seed: int = 42, out: str = "models") -> dict:
         seed=seed,
         verbose=2,
     )
-    test_accuracy = evaluate_model(
+    # Per test example, in the order the anchors see them (`dataset_arrays`: the same
+    # loader, unshuffled), for the paired comparison with each anchor.
+    correct = correct_per_example(
         result.model,
         select_model_inputs(load_dataset(entry.dataset, "test", 128, shuffle=False),
                             result.model),
-    ).value
+    )
+    test_accuracy = int(correct.sum()) / len(correct)  # exactly what evaluate_model gives
     anchors = {}
     for anchor in entry.anchors:
         print(f"== anchor {anchor} on {entry.dataset}", flush=True)
-        anchors[anchor] = run_baseline(anchor, entry.dataset, seed=seed,
-                                       epochs=result.epochs).to_json()
+        baseline = run_baseline(anchor, entry.dataset, seed=seed, epochs=result.epochs)
+        anchors[anchor] = baseline.to_json()
+        if baseline.correct is not None:
+            anchors[anchor]["paired"] = paired_comparison(correct, baseline.correct).to_json()
     return {
         "test_accuracy": round(test_accuracy, 4),
         "train_seconds": round(result.train_seconds, 1),
@@ -179,22 +192,47 @@ def _weights_row(name: str, measured: dict) -> list[str]:
             "reloaded, they reproduce the test accuracy exactly |"]
 
 
+def _p_value(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
 def _anchor_lines(name: str, measured: dict | None) -> list[str]:
     anchors = (measured or {}).get("anchors") or {}
     if not anchors:
         return []
+    # Older figures (and published ones) have no per-example comparison: no column then.
+    paired = any(figures.get("paired") for figures in anchors.values())
+    header = "| model | test accuracy | fit + predict |"
+    if paired:
+        header += " where the two disagree: this right / it right (McNemar) |"
     lines = ["", "## Anchors (measured in the same run, same split)", "",
-             "| model | test accuracy | fit + predict | what it is |", "|---|---|---|---|",
+             header + " what it is |", "|---" * (5 if paired else 4) + "|",
              f"| **{name}** (this) | **{measured['test_accuracy']:.4f}** | "
-             f"{measured['train_seconds']:.0f} s training | |"]
+             f"{measured['train_seconds']:.0f} s training |" + (" |" if paired else "")
+             + " |"]
     for anchor, figures in anchors.items():
         seconds = ("published, not run here" if figures["published"]
                    else f"{figures['train_seconds']:.1f} s")
-        lines.append(f"| {anchor} | {figures['test_accuracy']:.4f} | {seconds} | "
-                     f"{figures['description']} |")
-    best = max(f["test_accuracy"] for f in anchors.values())
+        row = f"| {anchor} | {figures['test_accuracy']:.4f} | {seconds} |"
+        if paired:
+            pair = figures.get("paired")
+            row += (f" {pair['ours_only']} / {pair['theirs_only']}, "
+                    f"{_p_value(pair['p_value'])} |" if pair else " - |")
+        lines.append(row + f" {figures['description']} |")
+    best_name, best = max(anchors.items(), key=lambda item: item[1]["test_accuracy"])
     lines += ["", f"Margin over the best anchor: "
-              f"{100 * (measured['test_accuracy'] - best):+.1f} points."]
+              f"{100 * (measured['test_accuracy'] - best['test_accuracy']):+.1f} points."]
+    pair = best.get("paired")
+    if pair:
+        verdict = ("more than chance gives" if pair["p_value"] < 0.05
+                   else "within what chance gives")
+        lines[-1] += (
+            f" On the {pair['ours_only'] + pair['theirs_only']:,} test examples where "
+            f"they disagree, this entry is right on {pair['ours_only']:,} and {best_name} "
+            f"on {pair['theirs_only']:,}: McNemar's exact test {_p_value(pair['p_value'])}, "
+            f"a difference {verdict} (p: how often two equally good classifiers would "
+            "split their disagreements at least this unevenly)."
+        )
     return lines
 
 

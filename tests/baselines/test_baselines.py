@@ -52,6 +52,7 @@ def test_a_published_figure_is_returned_as_such():
     result = run_baseline("published_svc", "fashion_mnist")
     assert result.published and result.train_seconds is None
     assert result.test_accuracy == 0.897 and result.to_json()["dataset"] == "fashion_mnist"
+    assert result.correct is None
 
 
 def test_rbf_svc_on_digits_matches_scikit_learn_on_the_same_split():
@@ -63,6 +64,13 @@ def test_rbf_svc_on_digits_matches_scikit_learn_on_the_same_split():
     expected = np.mean(reference.predict(x_test.reshape(len(x_test), -1) / 255.0) == y_test)
     result = run_baseline("rbf_svc", "digits")
     assert result.test_accuracy == round(float(expected), 4) and not result.published
+    # Per example too, in the split's order, for the cards' paired comparisons; the
+    # JSON figures keep only the accuracy.
+    np.testing.assert_array_equal(
+        result.correct,
+        reference.predict(x_test.reshape(len(x_test), -1) / 255.0) == y_test,
+    )
+    assert "correct" not in result.to_json()
     assert result.test_accuracy > 0.95
 
 

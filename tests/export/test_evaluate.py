@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from tfk_tokfrag.export import Accuracy, evaluate_saved_model, export_saved_model
 from tfk_tokfrag.models import conv_net
-from tfk_tokfrag.training.evaluate import evaluate_model
+from tfk_tokfrag.training.evaluate import correct_per_example, evaluate_model
 
 
 def _data(n=20):
@@ -30,6 +30,11 @@ def test_saved_model_and_keras_model_are_scored_against_numpy_argmax(tmp_path):
     artifact = tf.saved_model.load(path)
     assert evaluate_saved_model(artifact, data) == Accuracy(expected, 20)
     assert evaluate_model(model, data) == Accuracy(expected, 20)
+    # Per example, in the dataset's order (batches of 6: 6 + 6 + 6 + 2).
+    np.testing.assert_array_equal(
+        correct_per_example(model, data),
+        np.argmax(model.predict(images, verbose=0), -1) == labels,
+    )
 
 
 def _image_dict_model():

@@ -51,9 +51,15 @@ class BaselineResult:
     train_seconds: float | None  # fit + predict; None for a published figure
     description: str
     published: bool = False
+    # Per test example (in `dataset_arrays` order): was the prediction the label? For
+    # paired comparisons with a model scored on the same split; None for a published
+    # figure. Not part of `to_json` (the cards keep the counts, not the examples).
+    correct: np.ndarray | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def to_json(self) -> dict:
-        return dataclasses.asdict(self)
+        figures = dataclasses.asdict(self)
+        del figures["correct"]
+        return figures
 
 
 _REGISTRY: dict[str, Baseline] = {}
@@ -133,6 +139,6 @@ def run_baseline(name: str, dataset: str, seed: int = 42,
     start = time.perf_counter()
     predicted = np.asarray(baseline.fit_predict(train, test, seed=seed, epochs=epochs))
     seconds = time.perf_counter() - start
-    accuracy = float(np.mean(predicted == test[1]))
-    return BaselineResult(name, dataset, round(accuracy, 4), round(seconds, 2),
-                          baseline.description)
+    correct = predicted == test[1]
+    return BaselineResult(name, dataset, round(float(np.mean(correct)), 4), round(seconds, 2),
+                          baseline.description, correct=correct)

@@ -26,7 +26,7 @@ from tfk_tokfrag.training.distribute import (
     worker_input_context,
 )
 from tfk_tokfrag.training.epoch_variable import EpochVariable
-from tfk_tokfrag.training.evaluate import evaluate_model
+from tfk_tokfrag.training.evaluate import correct_per_example, evaluate_model
 from tfk_tokfrag.training.fit import compile_classifier, fit_classifier, steps_per_epoch
 from tfk_tokfrag.training.model_inputs import select_model_inputs
 from tfk_tokfrag.training.resumable_backup import (
@@ -48,6 +48,7 @@ __all__ = [
     "WorkerFiles",
     "atomic_save_model",
     "compile_classifier",
+    "correct_per_example",
     "evaluate_model",
     "file_sharded_dataset",
     "file_sharding",
