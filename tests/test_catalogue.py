@@ -56,3 +56,14 @@ def test_figures_without_per_example_results_keep_the_card_as_it_was(tmp_path):
     assert "| model | test accuracy | fit + predict | what it is |" in card
     assert "Margin over the best anchor: -0.1 points.\n" in card
     assert "McNemar" not in card
+
+
+def test_an_anchor_that_agrees_on_every_example_is_said_to(tmp_path):
+    measured = _measured()
+    measured["test_accuracy"] = 0.8474
+    measured["anchors"]["tfidf_linear_svc"]["paired"] = {
+        "ours_only": 0, "theirs_only": 0, "p_value": 1.0}
+    card = _card(tmp_path, measured)
+    assert " 0 / 0, p = 1.000 |" in card
+    assert ("Margin over the best anchor: +0.0 points. It and tfidf_linear_svc agree on every "
+            "test example.\n") in card

@@ -223,7 +223,9 @@ def _anchor_lines(name: str, measured: dict | None) -> list[str]:
     lines += ["", f"Margin over the best anchor: "
               f"{100 * (measured['test_accuracy'] - best['test_accuracy']):+.1f} points."]
     pair = best.get("paired")
-    if pair:
+    if pair and not pair["ours_only"] + pair["theirs_only"]:
+        lines[-1] += f" It and {best_name} agree on every test example."
+    elif pair:
         verdict = ("more than chance gives" if pair["p_value"] < 0.05
                    else "within what chance gives")
         lines[-1] += (
