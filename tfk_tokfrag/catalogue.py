@@ -6,11 +6,12 @@ Every entry whose data is on this machine is trained with its recipe (`train_mod
 the same code as `tfk-tokfrag train`), scored on the held-out test split, exported to
 `saved_models/NAME`, and its card written from those measurements. In the same run:
 its anchors (`ZooEntry.anchors`: what a user would otherwise pick, from
-`tfk_tokfrag.baselines`) are fitted and scored on the same split, and its weights are
-saved to `models/NAME/` (`zoo_weights`), loaded back into a fresh model, and checked to
-reproduce the test accuracy exactly. Entries whose data must be downloaded (mnist,
-imdb_reviews, ...) get a card that says so and what to expect, and are not trained
-here. No figure on a card is typed by hand.
+`tfk_tokfrag.baselines`) are fitted and scored on the same split, each compared with the
+entry example by example (where they disagree, who is right: `paired_comparison`,
+McNemar's exact test), and its weights are saved to `models/NAME/` (`zoo_weights`),
+loaded back into a fresh model, and checked to reproduce the test accuracy exactly.
+Entries whose data must be downloaded (mnist, imdb_reviews, ...) get a card that says
+so and what to expect, and are not trained here. No figure on a card is typed by hand.
 """
 
 from __future__ import annotations
